@@ -1,0 +1,1 @@
+"""Numba CPU (njit) kernel generators, one module per op group."""

@@ -1,0 +1,52 @@
+"""tensorjit: a PyTorch-style tensor engine whose operations run in Numba-compiled kernels.
+
+>>> import tensorjit as tj
+>>> a = tj.arange(6, dtype=tj.float32).view(2, 3)
+>>> (a + a.t().t() * 2).tolist()
+[[0.0, 3.0, 6.0], [9.0, 12.0, 15.0]]
+"""
+from ._dtypes import (dtype, bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16,
+                      float32, float64, complex64, complex128, promote_types, result_type, can_cast,
+                      get_default_dtype, set_default_dtype, iinfo, finfo)
+from ._dtypes import ALIASES as _ALIASES
+from ._device import device
+from ._storage import Storage
+from ._tensor import Tensor, Size
+from ._shape import broadcast_shapes
+from ._creation import (tensor, as_tensor, from_numpy, empty, zeros, ones, full, empty_like, zeros_like,
+                        ones_like, full_like, empty_strided, arange, linspace, logspace, eye)
+from ._views import (as_strided, transpose, permute, movedim, expand_as, broadcast_to, unsqueeze, squeeze,
+                     flatten, unflatten, narrow, select, diagonal, split, chunk, reshape, clone)
+from ._views import movedim as moveaxis, transpose as swapaxes, transpose as swapdims, t_ as t
+from .ops.pointwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, floor_divide,
+                            remainder, pow, maximum, minimum, eq, ne, lt, le, gt, ge, greater,
+                            greater_equal, less, less_equal, not_equal, neg, negative, abs, absolute,
+                            where, rsub)
+from ._dispatch import get_num_threads, set_num_threads
+from ._printing import set_printoptions, get_printoptions
+from . import _methods  # noqa: F401  (binds methods and operators to Tensor)
+
+float, double, half, short, int, long, cfloat, cdouble = (_ALIASES[n] for n in (
+    "float", "double", "half", "short", "int", "long", "cfloat", "cdouble"))
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is a tensorjit Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    """Whether ``t``'s dtype is a floating-point dtype."""
+    return t.is_floating_point()
+
+
+def is_complex(t):
+    """Whether ``t``'s dtype is complex."""
+    return t.is_complex()
+
+
+def numel(t):
+    """The number of elements of ``t``."""
+    return t.numel()

@@ -1,0 +1,111 @@
+"""Copies into existing tensors: ``copy_``, ``fill_``, ``zero_``, and dtype/device moves (``to``)."""
+from __future__ import annotations
+
+from . import _dtypes
+from ._device import as_device
+from ._dispatch import cast_into, check_operand, _check_writable
+from ._shape import broadcast_shapes, contiguous_strides
+from ._storage import allocate
+from ._tensor import Tensor, make_dense
+
+
+def copy_(self, src, non_blocking=False, *, _op="copy_"):
+    """Copy ``src`` into ``self`` in place, broadcasting and converting dtype; returns ``self``.
+
+    >>> import tensorjit as tj
+    >>> a = tj.zeros(2, 2, dtype=tj.int32); a.copy_(tj.tensor([1.7, 2.2])).tolist()
+    [[1, 2], [1, 2]]
+    """
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{_op}(): argument 'src' must be Tensor, not {type(src).__name__}")
+    shape = src._shape
+    while len(shape) > len(self._shape) and shape[0] == 1:
+        shape = shape[1:]
+    if shape != src._shape:
+        src = src.reshape(shape)
+    b = broadcast_shapes(self._shape, src._shape, op=_op)
+    if b != self._shape:
+        raise RuntimeError(f"{_op}: source shape {tuple(src._shape)} ({src._dtype.name}) cannot be broadcast to "
+                           f"the destination shape {tuple(self._shape)} ({self._dtype.name})")
+    _check_writable(self, _op)
+    return cast_into(self, src)
+
+
+def fill_(self, value, *, _op="fill_"):
+    """Set every element to ``value`` (a number or a one-element tensor); returns ``self``.
+
+    >>> import tensorjit as tj
+    >>> tj.empty(3).fill_(2).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"{_op} only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        value = value.item()
+    check_operand(value, _op)
+    _check_writable(self, _op)
+    return cast_into(self, value)
+
+
+def zero_(self):
+    """Set every element to zero; returns ``self``."""
+    return fill_(self, 0, _op="zero_")
+
+
+def _convert(t, dtype, device, copy):
+    dtype = t._dtype if dtype is None else _dtypes.as_dtype(dtype, op="to")
+    device = t.device if device is None else as_device(device, op="to")
+    if dtype is t._dtype and device == t.device and not copy:
+        return t
+    out = make_dense(allocate(t.numel(), dtype), t._shape, contiguous_strides(t._shape), 0, dtype)
+    return cast_into(out, t)
+
+
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):
+    """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``.
+
+    Returns ``self`` when nothing changes and ``copy`` is false.
+
+    >>> import tensorjit as tj
+    >>> t = tj.ones(2); t.to(tj.float32) is t, t.to(tj.int64).dtype
+    (True, tensorjit.int64)
+    """
+    from ._device import device as device_cls
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a._dtype, a.device
+        elif isinstance(a, (device_cls,)) or (isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda"))):
+            device = a
+        else:
+            dtype = a
+    return _convert(self, dtype, device, copy)
+
+
+def type_(self, dtype=None, non_blocking=False):
+    """The dtype's name without an argument; else ``to(dtype)``."""
+    if dtype is None:
+        return "tensorjit." + {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}.get(
+            self._dtype.name, self._dtype.name)
+    return _convert(self, dtype, None, False)
+
+
+def _caster(d):
+    def cast(self, memory_format=None):
+        return _convert(self, d, None, False)
+    cast.__name__ = d.name
+    cast.__doc__ = f"``self.to({d.name})``."
+    return cast
+
+
+CASTS = {"double": _dtypes.float64, "float": _dtypes.float32, "half": _dtypes.float16,
+         "int": _dtypes.int32, "long": _dtypes.int64, "short": _dtypes.int16, "char": _dtypes.int8,
+         "byte": _dtypes.uint8, "bool": _dtypes.bool, "cfloat": _dtypes.complex64, "cdouble": _dtypes.complex128}
+CAST_METHODS = {name: _caster(d) for name, d in CASTS.items()}
+
+
+def cpu(self, memory_format=None):
+    """``self`` (already on the CPU)."""
+    return _convert(self, None, "cpu", False)

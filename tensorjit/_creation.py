@@ -1,0 +1,307 @@
+"""Factories: ``tensor``, ``from_numpy``, ``zeros``, ``arange`` ... Creation allocates with
+NumPy (``np.empty``/``np.zeros`` in Python, never inside a kernel) and wraps the buffer."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from . import _dtypes
+from ._device import as_device, CPU
+from ._dtypes import as_dtype, get_default_dtype, default_complex_dtype, from_numpy_dtype
+from ._shape import contiguous_strides, normalize_shape
+from ._tensor import Tensor, make, make_dense
+
+
+def _wrap(arr, dtype, device=CPU):
+    """A contiguous 1-D-backed tensor over a fresh C-contiguous NumPy array (no copy)."""
+    shape = arr.shape
+    return make_dense(arr.reshape(-1).view(dtype.knp), shape, contiguous_strides(shape), 0, dtype)
+
+
+def _infer_dtype(arr):
+    k = arr.dtype.kind
+    if k == "b":
+        return _dtypes.bool
+    if k in "iu":
+        return _dtypes.int64
+    if k == "f":
+        return get_default_dtype()
+    if k == "c":
+        return default_complex_dtype()
+    raise TypeError(f"tensor: could not infer dtype of {arr.dtype} values")
+
+
+def _np_from_data(data, op):
+    if isinstance(data, Tensor):
+        return data.numpy(), data._dtype
+    if isinstance(data, np.ndarray):
+        return data, from_numpy_dtype(data.dtype, op)
+    if isinstance(data, np.generic):
+        return np.asarray(data), from_numpy_dtype(data.dtype, op)
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"{op}: expected a rectangular nested sequence of numbers ({e})") from None
+    if arr.dtype == object:
+        raise TypeError(f"{op}: could not convert data of type {type(data).__name__} to a tensor "
+                        "(values must be numbers, nested lists of numbers or tensors)")
+    if arr.dtype.kind in "US":
+        raise TypeError(f"{op}: new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or 'bytes'}'")
+    return arr, _infer_dtype(arr)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors).
+
+    The dtype is inferred as PyTorch does: bools give bool, ints int64, floats the default
+    dtype, complex numbers the default complex dtype.
+
+    >>> import tensorjit as tj
+    >>> tj.tensor([[1, 2], [3, 4]]).dtype, tj.tensor(2.5).dtype
+    (tensorjit.int64, tensorjit.float32)
+    """
+    arr, inferred = _np_from_data(data, "tensor")
+    d = inferred if dtype is None else as_dtype(dtype, op="tensor")
+    dev = as_device(device, "tensor")
+    out = np.empty(arr.shape, d.np)
+    if arr.dtype.kind == "c" and d.category < _dtypes.COMPLEX:
+        arr = arr.real
+    out[...] = arr
+    return _wrap(out, d, dev)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory with a tensor or NumPy array when no conversion is needed.
+
+    >>> import numpy as np, tensorjit as tj
+    >>> a = np.zeros(3); t = tj.as_tensor(a); a[0] = 1; t[0].item()
+    1.0
+    """
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device)
+    if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype).np == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(a):
+    """A tensor sharing ``a``'s memory (any strides, negative too). Writes show on both sides;
+    a non-writeable array gives a read-only tensor.
+
+    >>> import numpy as np, tensorjit as tj
+    >>> a = np.arange(6.0).reshape(2, 3)[:, ::-1]
+    >>> t = tj.from_numpy(a); t.stride(), t.tolist() == a.tolist()
+    ((3, -1), True)
+    """
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(a).__name__})")
+    d = from_numpy_dtype(a.dtype)
+    isz = a.itemsize
+    if any(s % isz for s in a.strides):
+        raise ValueError("from_numpy: given numpy array strides not a multiple of the element byte size. "
+                         "Copy the numpy array to reallocate the memory.")
+    if not a.dtype.isnative:
+        raise ValueError("from_numpy: given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    shape = a.shape
+    strides = tuple(s // isz for s in a.strides)
+    if a.size == 0:
+        flat = np.empty(0, a.dtype)
+        return make(flat.view(d.knp), shape, strides, 0, d)
+    # Flip negative-stride dims to reach the lowest address, then view the whole span flat.
+    low = a[tuple(slice(None, None, -1) if s < 0 else slice(None) for s in a.strides)]
+    span = 1 + sum((n - 1) * abs(s) for n, s in zip(shape, strides))
+    flat = np.lib.stride_tricks.as_strided(low, shape=(span,), strides=(isz,), writeable=a.flags.writeable)
+    offset = sum((n - 1) * -s for n, s in zip(shape, strides) if s < 0)
+    return make(flat.view(d.knp), shape, strides, offset, d)
+
+
+def _factory_dtype(dtype, default=None):
+    return (default or get_default_dtype()) if dtype is None else as_dtype(dtype)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None, layout=None,
+          pin_memory=False):
+    """An uninitialised tensor of ``size``.
+
+    >>> import tensorjit as tj
+    >>> tj.empty(2, 3).shape
+    tensorjit.Size([2, 3])
+    """
+    shape = normalize_shape(size, "empty")
+    _check_sizes(shape, "empty")
+    d = _factory_dtype(dtype)
+    return _wrap(np.empty(shape, d.np), d, as_device(device, "empty"))
+
+
+def _check_sizes(shape, op):
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of zeros.
+
+    >>> import tensorjit as tj
+    >>> tj.zeros(2, dtype=tj.int32).tolist()
+    [0, 0]
+    """
+    shape = normalize_shape(size, "zeros")
+    _check_sizes(shape, "zeros")
+    d = _factory_dtype(dtype)
+    return _wrap(np.zeros(shape, d.np), d, as_device(device, "zeros"))
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of ones.
+
+    >>> import tensorjit as tj
+    >>> tj.ones(2).tolist()
+    [1.0, 1.0]
+    """
+    shape = normalize_shape(size, "ones")
+    _check_sizes(shape, "ones")
+    d = _factory_dtype(dtype)
+    return _wrap(np.ones(shape, d.np), d, as_device(device, "ones"))
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor filled with ``fill_value``; the dtype follows the value (bool, int64, default float).
+
+    >>> import tensorjit as tj
+    >>> tj.full((2,), 7).dtype
+    tensorjit.int64
+    """
+    shape = normalize_shape((size,), "full")
+    _check_sizes(shape, "full")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    d = _dtypes.scalar_dtype(fill_value) if dtype is None else as_dtype(dtype)
+    if d.category < _dtypes.COMPLEX and isinstance(fill_value, complex):
+        fill_value = fill_value.real
+    return _wrap(np.full(shape, fill_value, d.np), d, as_device(device, "full"))
+
+
+def _like(t, dtype):
+    return t._dtype if dtype is None else as_dtype(dtype)
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """``empty`` with ``t``'s shape, dtype and device."""
+    return empty(t._shape, dtype=_like(t, dtype), device=device or t.device)
+
+
+def zeros_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """``zeros`` with ``t``'s shape, dtype and device."""
+    return zeros(t._shape, dtype=_like(t, dtype), device=device or t.device)
+
+
+def ones_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """``ones`` with ``t``'s shape, dtype and device."""
+    return ones(t._shape, dtype=_like(t, dtype), device=device or t.device)
+
+
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """``full`` with ``t``'s shape, dtype and device."""
+    return full(t._shape, fill_value, dtype=_like(t, dtype), device=device or t.device)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, pin_memory=False, layout=None):
+    """An uninitialised tensor with explicit strides (in elements).
+
+    >>> import tensorjit as tj
+    >>> tj.empty_strided((2, 3), (1, 2)).stride()
+    (1, 2)
+    """
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"empty_strided: mismatch in length of strides ({len(stride)}) and shape ({len(size)})")
+    _check_sizes(size, "empty_strided")
+    d = _factory_dtype(dtype)
+    n = 0 if math.prod(size) == 0 else 1 + sum((a - 1) * abs(s) for a, s in zip(size, stride))
+    offset = sum((a - 1) * -s for a, s in zip(size, stride) if s < 0) if n else 0
+    as_device(device, "empty_strided")
+    return make(np.empty(n, d.knp), size, stride, offset, d)
+
+
+def _is_float(*vals):
+    return any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point())
+               or isinstance(v, np.floating) for v in vals)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 unless a bound is a float.
+
+    >>> import tensorjit as tj
+    >>> tj.arange(5).tolist(), tj.arange(0, 1, 0.25).tolist()
+    ([0, 1, 2, 3, 4], [0.0, 0.25, 0.5, 0.75])
+    """
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) / step < 0 and end != start:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    d = (get_default_dtype() if _is_float(start, end, step) else _dtypes.int64) if dtype is None else as_dtype(dtype)
+    n = max(math.ceil((end - start) / step), 0)
+    if d.category <= _dtypes.INT and not _is_float(start, end, step):
+        arr = (start + step * np.arange(n, dtype=np.int64)).astype(d.np)
+    else:
+        arr = (start + step * np.arange(n, dtype=np.float64)).astype(d.np)
+    return _wrap(arr, d, as_device(device, "arange"))
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    >>> import tensorjit as tj
+    >>> tj.linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    d = _factory_dtype(dtype)
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    i = np.arange(steps, dtype=np.float64)
+    if steps == 1:
+        vals = np.array([start], np.float64)
+    else:
+        # Symmetric from both ends, as PyTorch computes it, so the end point is exact.
+        step = (end - start) / (steps - 1)
+        half = steps // 2
+        vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    if d.category <= _dtypes.INT:
+        vals = np.trunc(vals)
+    return _wrap(vals.astype(d.np), d, as_device(device, "linspace"))
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """``base ** linspace(start, end, steps)``.
+
+    >>> import tensorjit as tj
+    >>> tj.logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    d = _factory_dtype(dtype)
+    lin = linspace(start, end, steps, dtype=_dtypes.float64).numpy()
+    return _wrap(np.power(base, lin).astype(d.np), d, as_device(device, "logspace"))
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """An ``n x m`` identity matrix.
+
+    >>> import tensorjit as tj
+    >>> tj.eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    d = _factory_dtype(dtype)
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    return _wrap(np.eye(n, m, dtype=d.np), d, as_device(device, "eye"))

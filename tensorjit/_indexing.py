@@ -1,0 +1,106 @@
+"""Basic indexing: ints, slices (any step, negative too, as in NumPy), None, ``...`` and
+bools give views; ``t[idx] = value`` writes through such a view with broadcasting and casting.
+
+Index tensors and lists (advanced indexing) are not built yet: they raise IndexError.
+"""
+from __future__ import annotations
+
+import operator
+
+from ._tensor import Tensor, make
+
+
+def _as_int(i):
+    if isinstance(i, Tensor):
+        if i.numel() == 1 and i.dim() == 0 and i._dtype.category == 1:
+            return i.item()
+        raise IndexError("indexing with tensors (advanced indexing) is not supported yet: only integers, "
+                         "slices (`:`), ellipsis (`...`), None and booleans are valid indices")
+    return operator.index(i)
+
+
+def _parse(t, idx):
+    """(shape, strides, offset) of the view ``t[idx]``."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    nd = len(t._shape)
+    consumed = 0
+    ellipses = 0
+    for i in idx:
+        if i is Ellipsis:
+            ellipses += 1
+        elif i is not None and not isinstance(i, bool):
+            consumed += 1
+    if ellipses > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    shape, strides = [], []
+    offset = t._offset
+    d = 0
+    for i in idx:
+        if i is Ellipsis:
+            for _ in range(nd - consumed):
+                shape.append(t._shape[d])
+                strides.append(t._strides[d])
+                d += 1
+        elif i is None or isinstance(i, bool):
+            shape.append(1 if i is None or i else 0)
+            strides.append(t._strides[d] * t._shape[d] if d < nd else 1)
+        elif isinstance(i, slice):
+            n, st = t._shape[d], t._strides[d]
+            if i.step == 0:
+                raise ValueError("slice step cannot be zero")
+            start, stop, step = i.indices(n)
+            length = len(range(start, stop, step))
+            if length:
+                offset += start * st
+            shape.append(length)
+            strides.append(st * step)
+            d += 1
+        else:
+            try:
+                k = _as_int(i)
+            except TypeError:
+                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and booleans are valid "
+                                 f"indices (got {type(i).__name__})") from None
+            n = t._shape[d]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {d} with size {n}")
+            offset += (k + n if k < 0 else k) * t._strides[d]
+            d += 1
+    for r in range(d, nd):
+        shape.append(t._shape[r])
+        strides.append(t._strides[r])
+    return tuple(shape), tuple(strides), offset
+
+
+def getitem(t, idx):
+    """``t[idx]`` for basic indices: a view sharing ``t``'s storage.
+
+    >>> import tensorjit as tj
+    >>> x = tj.arange(10)
+    >>> x[::-3].tolist(), x[None, 2:4].shape
+    ([9, 6, 3, 0], tensorjit.Size([1, 2]))
+    """
+    shape, strides, offset = _parse(t, idx)
+    return make(t._data, shape, strides, offset, t._dtype)
+
+
+def setitem(t, idx, value):
+    """``t[idx] = value``: a scalar or a tensor broadcast and cast into the view ``t[idx]``.
+
+    >>> import tensorjit as tj
+    >>> x = tj.zeros(2, 3); x[:, 1] = 7; x.tolist()
+    [[0.0, 7.0, 0.0], [0.0, 7.0, 0.0]]
+    """
+    from ._copy import copy_, fill_
+    dest = getitem(t, idx)
+    if isinstance(value, Tensor):
+        copy_(dest, value, _op="setitem")
+    else:
+        if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
+            from ._creation import tensor
+            copy_(dest, tensor(value), _op="setitem")
+        else:
+            fill_(dest, value, _op="setitem")

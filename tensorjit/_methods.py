@@ -1,0 +1,71 @@
+"""Binds the functions of the op and view modules to Tensor as methods and operators."""
+from __future__ import annotations
+
+from . import _copy, _indexing, _views
+from ._tensor import Tensor
+from .ops import pointwise as pw
+
+
+def _reflect(fn):
+    def r(self, other):
+        return fn(other, self)
+    return r
+
+
+def _operator(fn):
+    # Python operators give NotImplemented for foreign operands so the other side can answer.
+    def op(self, other):
+        if not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "dtype"):
+            return NotImplemented
+        return fn(self, other)
+    return op
+
+
+_METHODS = {
+    # views
+    "view": _views.view, "view_as": _views.view_as, "reshape": _views.reshape, "reshape_as": _views.reshape_as,
+    "transpose": _views.transpose, "swapaxes": _views.transpose, "swapdims": _views.transpose,
+    "t": _views.t_, "permute": _views.permute, "movedim": _views.movedim, "moveaxis": _views.movedim,
+    "expand": _views.expand, "expand_as": _views.expand_as, "broadcast_to": _views.broadcast_to,
+    "unsqueeze": _views.unsqueeze, "squeeze": _views.squeeze, "flatten": _views.flatten,
+    "unflatten": _views.unflatten, "narrow": _views.narrow, "select": _views.select, "unfold": _views.unfold,
+    "as_strided": _views.as_strided, "diagonal": _views.diagonal, "split": _views.split, "chunk": _views.chunk,
+    "contiguous": _views.contiguous, "clone": _views.clone, "resize_": _views.resize_,
+    # copies and conversions
+    "copy_": _copy.copy_, "fill_": _copy.fill_, "zero_": _copy.zero_, "to": _copy.to, "type": _copy.type_,
+    "cpu": _copy.cpu, **_copy.CAST_METHODS,
+    # indexing
+    "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
+    # pointwise
+    "add": pw.add, "add_": pw.add_, "sub": pw.sub, "sub_": pw.sub_, "subtract": pw.sub, "mul": pw.mul,
+    "mul_": pw.mul_, "multiply": pw.mul, "div": pw.div, "div_": pw.div_, "divide": pw.div,
+    "true_divide": pw.true_divide, "true_divide_": pw.true_divide_, "floor_divide": pw.floor_divide,
+    "floor_divide_": pw.floor_divide_, "remainder": pw.remainder, "remainder_": pw.remainder_,
+    "pow": pw.pow, "pow_": pw.pow_, "maximum": pw.maximum, "minimum": pw.minimum,
+    "eq": pw.eq, "ne": pw.ne, "lt": pw.lt, "le": pw.le, "gt": pw.gt, "ge": pw.ge,
+    "eq_": pw.eq_, "ne_": pw.ne_, "lt_": pw.lt_, "le_": pw.le_, "gt_": pw.gt_, "ge_": pw.ge_,
+    "greater": pw.gt, "greater_equal": pw.ge, "less": pw.lt, "less_equal": pw.le, "not_equal": pw.ne,
+    "neg": pw.neg, "neg_": pw.neg_, "negative": pw.neg, "abs": pw.abs, "abs_": pw.abs_, "absolute": pw.abs,
+    "where": lambda self, condition, other: pw.where(condition, self, other),
+    # operators
+    "__add__": pw.add, "__radd__": _operator(_reflect(pw.add)), "__iadd__": pw.add_,
+    "__sub__": pw.sub, "__rsub__": _operator(_reflect(pw.sub)), "__isub__": pw.sub_,
+    "__mul__": pw.mul, "__rmul__": _operator(_reflect(pw.mul)), "__imul__": pw.mul_,
+    "__truediv__": pw.true_divide, "__rtruediv__": _operator(_reflect(pw.true_divide)),
+    "__itruediv__": pw.true_divide_,
+    "__floordiv__": _operator(pw.floor_divide), "__rfloordiv__": _operator(_reflect(pw.floor_divide)),
+    "__ifloordiv__": pw.floor_divide_,
+    "__mod__": _operator(pw.remainder), "__rmod__": _operator(_reflect(pw.remainder)),
+    "__imod__": pw.remainder_,
+    "__pow__": _operator(pw.pow), "__rpow__": _operator(_reflect(pw.pow)), "__ipow__": pw.pow_,
+    "__eq__": _operator(pw.eq), "__ne__": _operator(pw.ne), "__lt__": _operator(pw.lt),
+    "__le__": _operator(pw.le), "__gt__": _operator(pw.gt), "__ge__": _operator(pw.ge),
+    "__neg__": pw.neg, "__abs__": pw.abs, "__pos__": lambda self: self,
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.T = property(_views.T)
+Tensor.mT = property(_views.mT)
+Tensor.H = property(_views.T)

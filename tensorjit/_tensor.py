@@ -1,0 +1,285 @@
+"""The Tensor: shape, strides and storage offset (in elements), over a flat storage.
+
+Note [tensor data]
+    ``Tensor._data`` is the storage itself: a flat 1-D NumPy array in the dtype kernels see
+    (``dtype.knp``: float16 as uint16 bits). Views share it; ``storage()`` wraps it on demand.
+
+This module holds the metadata and the conversions; the math lives in ``ops/`` and the
+views in ``_views.py``. Operators go to ``ops.pointwise`` (``_binary_op``), whose fast
+path keeps ``a + b`` on small contiguous tensors cheap.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _dtypes
+from ._shape import contiguous_strides, is_contiguous, numel as _numel
+from ._device import CPU
+from ._storage import Storage
+
+_new = object.__new__
+
+
+class Tensor:
+    """A strided view of a flat storage, with PyTorch's names and semantics.
+
+    >>> import tensorjit as tj
+    >>> t = tj.tensor([[1., 2., 3.], [4., 5., 6.]])
+    >>> t.shape, t.stride(), t.t().stride(), t.t().is_contiguous()
+    (tensorjit.Size([2, 3]), (3, 1), (1, 3), False)
+    """
+
+    __slots__ = ("_data", "_shape", "_strides", "_offset", "_dtype", "_dense", "__weakref__")
+    __array_priority__ = 1000  # NumPy operators defer to ours
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("Tensor: use tensorjit.tensor(...), tensorjit.empty(...) or another factory")
+
+    # -- metadata --------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._shape)
+
+    def size(self, dim=None):
+        """The shape, or the size of one dim.
+
+        >>> import tensorjit as tj
+        >>> tj.zeros(2, 3).size(-1)
+        3
+        """
+        if dim is None:
+            return Size(self._shape)
+        from ._shape import wrap_dim
+        return self._shape[wrap_dim(dim, len(self._shape), "size")]
+
+    def stride(self, dim=None):
+        """Strides in elements, or the stride of one dim.
+
+        >>> import tensorjit as tj
+        >>> tj.zeros(2, 3).stride()
+        (3, 1)
+        """
+        if dim is None:
+            return self._strides
+        from ._shape import wrap_dim
+        return self._strides[wrap_dim(dim, len(self._shape), "stride")]
+
+    def storage_offset(self):
+        """The index in storage of the first element."""
+        return self._offset
+
+    def storage(self):
+        """The flat typed storage this tensor views."""
+        return Storage(self._data, self._dtype)
+
+    def untyped_storage(self):
+        """The storage as bytes (a uint8 Storage over the same memory)."""
+        return Storage(self._data.view(np.uint8), _dtypes.uint8)
+
+    def data_ptr(self):
+        """Address of the first element."""
+        return (self._data.ctypes.data if self._data.size else 0) + self._offset * self._dtype.itemsize
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def layout(self):
+        return "strided"
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def dim(self):
+        return len(self._shape)
+
+    ndimension = dim
+
+    def numel(self):
+        return _numel(self._shape)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return _numel(self._shape) * self._dtype.itemsize
+
+    def is_contiguous(self, memory_format=None):
+        """Whether the elements lie in row-major order without gaps (size-1 dims ignored)."""
+        return self._dense or is_contiguous(self._shape, self._strides)
+
+    def is_floating_point(self):
+        return self._dtype.category == _dtypes.FLOAT
+
+    def is_complex(self):
+        return self._dtype.category == _dtypes.COMPLEX
+
+    def is_signed(self):
+        return self._dtype.is_signed
+
+    @property
+    def requires_grad(self):
+        return False
+
+    # -- conversions -----------------------------------------------------------------
+    def numpy(self, *, force=False):
+        """A NumPy array sharing this tensor's memory (any view, no copy on CPU).
+
+        >>> import tensorjit as tj
+        >>> t = tj.zeros(3); t.numpy()[1] = 5; t
+        tensor([0., 5., 0.])
+        """
+        data = self._data
+        isz = data.itemsize
+        return np.ndarray(self._shape, self._dtype.np, buffer=data, offset=self._offset * isz,
+                          strides=tuple(s * isz for s in self._strides))
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            if copy is False:
+                raise ValueError("__array__: a copy is needed to convert to " + str(np.dtype(dtype)))
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    @property
+    def __array_interface__(self):
+        return self.numpy().__array_interface__
+
+    def tolist(self):
+        """Nested Python lists of Python scalars.
+
+        >>> import tensorjit as tj
+        >>> tj.tensor([[1, 2]]).tolist()
+        [[1, 2]]
+        """
+        return self.numpy().tolist()
+
+    def item(self):
+        """The value of a one-element tensor as a Python scalar."""
+        n = _numel(self._shape)
+        if n != 1:
+            raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
+        v = self._data[self._offset]
+        return v.view(self._dtype.np).item() if v.dtype != self._dtype.np else v.item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __bool__(self):
+        n = _numel(self._shape)
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'no' if n == 0 else 'more than one'} "
+                               "value is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self._dtype.category > _dtypes.INT or _numel(self._shape) != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return operator.index(self.item())
+
+    def __len__(self):
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __iter__(self):
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self.select(0, i) for i in range(self._shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from ._printing import format_tensor
+        return format_tensor(self.numpy(), self._dtype.name,
+                             default_dtype_name=_dtypes.get_default_dtype().name,
+                             device=str(self.device))
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        from ._creation import tensor as _tensor_factory
+        return (_rebuild, (self.numpy().copy(), self._dtype.name))
+
+    def __deepcopy__(self, memo):
+        return self.clone()
+
+    def __copy__(self):
+        return self
+
+
+def _rebuild(arr, dtype_name):
+    from ._creation import from_numpy
+    return from_numpy(arr)
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints with PyTorch's repr and ``numel()``.
+
+    >>> import tensorjit as tj
+    >>> tj.zeros(2, 3).shape
+    tensorjit.Size([2, 3])
+    """
+
+    __slots__ = ()
+
+    def numel(self):
+        return _numel(self)
+
+    def __repr__(self):
+        return f"tensorjit.Size({list(self)})"
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+def make(data, shape, strides, offset, dtype):
+    """Wrap kernel array ``data`` as a tensor (no checks; the caller guarantees a valid layout)."""
+    t = _new(Tensor)
+    t._data = data
+    t._shape = shape
+    t._strides = strides
+    t._offset = offset
+    t._dtype = dtype
+    t._dense = strides == contiguous_strides(shape)
+    return t
+
+
+def make_dense(data, shape, strides, offset, dtype):
+    """``make`` for a layout the caller knows is row-major contiguous with canonical strides."""
+    t = _new(Tensor)
+    t._data = data
+    t._shape = shape
+    t._strides = strides
+    t._offset = offset
+    t._dtype = dtype
+    t._dense = True
+    return t

@@ -1,0 +1,1 @@
+"""Public ops, one module per op group, each built from its op table."""
