@@ -43,7 +43,7 @@ def idiv_trunc(a, b):
 
 def fdiv_trunc(a, b):
     q = a / b
-    return math.trunc(q) if math.isfinite(q) else q
+    return np.trunc(q)
 
 
 def ifloordiv(a, b):
@@ -54,12 +54,12 @@ def ffloordiv(a, b):
     # PyTorch's floor division for floats: exact when a / b is inexact near an integer.
     if b == 0:
         return a / b
-    mod = math.fmod(a, b)
+    mod = np.fmod(a, b)
     div = (a - mod) / b
     if mod != 0 and (b < 0) != (mod < 0):
         div -= 1
     if div != 0:
-        fl = math.floor(div)
+        fl = np.floor(div)
         if div - fl > 0.5:
             fl += 1
         return fl
@@ -73,8 +73,8 @@ def imod(a, b):
 def fmod_py(a, b):
     # Python's (and PyTorch's) remainder: the result takes the divisor's sign.
     if b == 0:
-        return math.fmod(a, b)
-    m = math.fmod(a, b)
+        return np.fmod(a, b)
+    m = np.fmod(a, b)
     if m != 0 and (b < 0) != (m < 0):
         m += b
     return m

@@ -91,7 +91,8 @@ def register_fast(row, d):
     """Fill FAST[row.name][d]; validates like the general path and raises its errors."""
     compute = compute_dtype(row, (d, d), row.name)
     entry = None
-    if compute is d:
+    # Integer division checks its divisor for zeros first: that stays on the general path.
+    if compute is d and not (row.divisor_check and compute.category <= INT):
         result = result_dtype_for(row, compute)
         entry = (kernel(row, (d, d), d, result).contig(), result)
     FAST[row.name][d] = entry

@@ -15,7 +15,9 @@ import numpy as np
 
 from .. import _dtypes
 from .._dispatch import elementwise, compute_dtype, FAST, PARALLEL_THRESHOLD, check_operand, register_fast
-from .._tensor import Tensor, make_dense
+from .._tensor import Tensor
+
+_new = object.__new__
 from ..kernels.opdefs import POINTWISE
 
 _prod = math.prod
@@ -25,46 +27,55 @@ _empty = np.empty
 _ONE = 1
 
 
+_MISSING = object()
+
+
 def _binary(name, doc, with_alpha=False):
     row = POINTWISE[name]
     fast = FAST[name]
 
-    def fast_path(input, other):
-        # Note [binary fast path]; None when it does not apply.
-        if type(other) is Tensor and type(input) is Tensor and input._dense and other._dense \
-                and input._shape == other._shape and input._dtype is other._dtype:
-            n = _prod(input._shape)
-            if 0 < n < PARALLEL_THRESHOLD:
-                d = input._dtype
-                f = fast[d] if d in fast else register_fast(row, d)
-                if f is not None:
+    def operator(input, other):
+        # Note [binary fast path]: everything inline, this is the per-op floor.
+        if type(other) is Tensor and type(input) is Tensor and input._dense and other._dense:
+            shape = input._shape
+            d = input._dtype
+            if shape == other._shape and d is other._dtype:
+                f = fast.get(d, _MISSING)
+                if f is _MISSING:
+                    f = register_fast(row, d)
+                n = _prod(shape)
+                if f is not None and 0 < n < PARALLEL_THRESHOLD:
                     entry, rd = f
                     data = _empty(n, rd.knp)
                     entry(data, input._data, other._data, input._offset, other._offset, n)
-                    return make_dense(data, input._shape, input._strides, 0, rd)
-        return None
+                    t = _new(Tensor)
+                    t._data = data
+                    t._shape = shape
+                    t._strides = input._strides
+                    t._offset = 0
+                    t._dtype = rd
+                    t._dense = True
+                    return t
+        return elementwise(row, (input, other), None)
 
     if with_alpha:
         alpha_row = POINTWISE[name + "_alpha"]
 
         def op(input, other, *, alpha=1, out=None):
             if alpha is _ONE and out is None:
-                r = fast_path(input, other)
-                if r is not None:
-                    return r
+                return operator(input, other)
             if (type(alpha) is int and alpha == 1) or alpha is True:
                 return elementwise(row, (input, other), out)
             return _alpha_call(row, alpha_row, name, (input, other), alpha, out, False)
     else:
         def op(input, other, *, out=None):
             if out is None:
-                r = fast_path(input, other)
-                if r is not None:
-                    return r
+                return operator(input, other)
             return elementwise(row, (input, other), out)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
+    op.operator = operator
     return op
 
 
