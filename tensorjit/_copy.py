@@ -1,12 +1,14 @@
 """Copies into existing tensors: ``copy_``, ``fill_``, ``zero_``, and dtype/device moves (``to``)."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import _dtypes
 from ._device import as_device
 from ._dispatch import cast_into, check_operand, _check_writable
-from ._shape import broadcast_shapes, contiguous_strides
+from ._shape import broadcast_shapes, contiguous_strides, like_strides
 from ._storage import allocate
-from ._tensor import Tensor, make_dense
+from ._tensor import Tensor, make, make_dense
 
 
 def copy_(self, src, non_blocking=False, *, _op="copy_"):
@@ -44,8 +46,26 @@ def fill_(self, value, *, _op="fill_"):
                                f"{value.dim()} dimensions.")
         value = value.item()
     check_operand(value, _op)
-    _check_writable(self, _op)
+    _check_fits(value, self._dtype, _op)
+    # Filling an expanded tensor writes one value many times over: harmless.
+    _check_writable(self, _op, allow_overlap=True)
     return cast_into(self, value)
+
+
+def _check_fits(value, d, op):
+    """PyTorch refuses fill values that overflow the destination dtype (arithmetic wraps instead)."""
+    if isinstance(value, (complex, np.complexfloating)):
+        ok = d.category == _dtypes.COMPLEX or value.imag == 0
+        value = value.real
+    else:
+        ok = True
+    if ok and d.category == _dtypes.INT:
+        info = np.iinfo(d.np)
+        ok = bool(np.isfinite(value)) and info.min <= value <= info.max
+    elif ok and d.category >= _dtypes.FLOAT:
+        ok = not np.isfinite(value) or abs(value) <= float(np.finfo(d.to_real().np).max)
+    if not ok:
+        raise RuntimeError(f"{op}: value cannot be converted to type {d.name} without overflow")
 
 
 def zero_(self):
@@ -58,7 +78,9 @@ def _convert(t, dtype, device, copy):
     device = t.device if device is None else as_device(device, op="to")
     if dtype is t._dtype and device == t.device and not copy:
         return t
-    out = make_dense(allocate(t.numel(), dtype), t._shape, contiguous_strides(t._shape), 0, dtype)
+    # Like PyTorch, the copy keeps t's dim order (preserve_format).
+    strides = t._strides if t._dense else like_strides(t._shape, t._strides)
+    out = make(allocate(t.numel(), dtype), t._shape, strides, 0, dtype)
     return cast_into(out, t)
 
 
@@ -85,11 +107,14 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
 def type_(self, dtype=None, non_blocking=False):
     """The dtype's name without an argument; else ``to(dtype)``."""
     if dtype is None:
-        return "tensorjit." + {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}.get(
-            self._dtype.name, self._dtype.name)
+        return "tensorjit." + _LEGACY_NAMES[self._dtype.name]
     return _convert(self, dtype, None, False)
+
+
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+                 "uint8": "ByteTensor", "bool": "BoolTensor", "uint16": "UInt16Tensor", "uint32": "UInt32Tensor",
+                 "uint64": "UInt64Tensor", "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
 
 
 def _caster(d):

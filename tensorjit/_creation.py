@@ -10,7 +10,7 @@ import numpy as np
 from . import _dtypes
 from ._device import as_device, CPU
 from ._dtypes import as_dtype, get_default_dtype, default_complex_dtype, from_numpy_dtype
-from ._shape import contiguous_strides, normalize_shape
+from ._shape import contiguous_strides, normalize_shape, like_strides
 from ._tensor import Tensor, make, make_dense
 
 
@@ -49,7 +49,38 @@ def _np_from_data(data, op):
                         "(values must be numbers, nested lists of numbers or tensors)")
     if arr.dtype.kind in "US":
         raise TypeError(f"{op}: new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or 'bytes'}'")
-    return arr, _infer_dtype(arr)
+    typed = _typed_leaves_dtype(data)
+    return arr, typed if typed is not None else _infer_dtype(arr)
+
+
+def _typed_leaves_dtype(data):
+    """PyTorch's inference for sequences holding tensors or NumPy arrays: Python numbers
+    count by kind (Note [weak scalars] types), tensors and arrays by their dtype, all
+    promoted together. None when no leaf carries a dtype of its own."""
+    found = [False]
+
+    def walk(x):
+        if isinstance(x, Tensor):
+            found[0] = True
+            return x._dtype
+        if isinstance(x, np.ndarray):
+            found[0] = True
+            return from_numpy_dtype(x.dtype, "tensor")
+        if isinstance(x, (list, tuple)):
+            d = None
+            for y in x:
+                e = walk(y)
+                d = e if d is None else _dtypes.promote_types(d, e)
+            return d
+        if isinstance(x, np.generic) and not isinstance(x, np.bool_):
+            found[0] = True
+            return from_numpy_dtype(x.dtype, "tensor")
+        return _dtypes.scalar_dtype(x)
+
+    if not isinstance(data, (list, tuple)):
+        return None
+    d = walk(data)
+    return d if found[0] else None
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -97,21 +128,21 @@ def from_numpy(a):
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(a).__name__})")
+    if not a.dtype.isnative:
+        raise ValueError("from_numpy: given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
     d = from_numpy_dtype(a.dtype)
     isz = a.itemsize
     if any(s % isz for s in a.strides):
         raise ValueError("from_numpy: given numpy array strides not a multiple of the element byte size. "
                          "Copy the numpy array to reallocate the memory.")
-    if not a.dtype.isnative:
-        raise ValueError("from_numpy: given numpy array has byte order different from the native byte order. "
-                         "Conversion between byte orders is currently not supported.")
     shape = a.shape
     strides = tuple(s // isz for s in a.strides)
     if a.size == 0:
         flat = np.empty(0, a.dtype)
         return make(flat.view(d.knp), shape, strides, 0, d)
     # Flip negative-stride dims to reach the lowest address, then view the whole span flat.
-    low = a[tuple(slice(None, None, -1) if s < 0 else slice(None) for s in a.strides)]
+    low = a[tuple(slice(None, None, -1) if s < 0 else slice(None) for s in a.strides)] if a.ndim else a[...]
     span = 1 + sum((n - 1) * abs(s) for n, s in zip(shape, strides))
     flat = np.lib.stride_tricks.as_strided(low, shape=(span,), strides=(isz,), writeable=a.flags.writeable)
     offset = sum((n - 1) * -s for n, s in zip(shape, strides) if s < 0)
@@ -179,33 +210,47 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = _dtypes.scalar_dtype(fill_value) if dtype is None else as_dtype(dtype)
-    if d.category < _dtypes.COMPLEX and isinstance(fill_value, complex):
-        fill_value = fill_value.real
+    if d.category < _dtypes.COMPLEX and isinstance(fill_value, (complex, np.complexfloating)):
+        raise RuntimeError(f"full: value cannot be converted to type {d.name} without overflow")
     return _wrap(np.full(shape, fill_value, d.np), d, as_device(device, "full"))
 
 
-def _like(t, dtype):
-    return t._dtype if dtype is None else as_dtype(dtype)
+def _like(t, dtype, device, fill, op):
+    # Like PyTorch's preserve_format: the new tensor keeps t's dim order.
+    d = t._dtype if dtype is None else as_dtype(dtype)
+    as_device(device, op)
+    shape = t._shape
+    strides = like_strides(shape, t._strides)
+    data = fill(math.prod(shape), d.np)
+    return make(data.view(d.knp), shape, strides, 0, d)
 
 
 def empty_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    """``empty`` with ``t``'s shape, dtype and device."""
-    return empty(t._shape, dtype=_like(t, dtype), device=device or t.device)
+    """``empty`` with ``t``'s shape, dtype, device and dim order.
+
+    >>> import tensorjit as tj
+    >>> tj.empty_like(tj.zeros(2, 3).t()).stride()
+    (1, 2)
+    """
+    return _like(t, dtype, device, np.empty, "empty_like")
 
 
 def zeros_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    """``zeros`` with ``t``'s shape, dtype and device."""
-    return zeros(t._shape, dtype=_like(t, dtype), device=device or t.device)
+    """``zeros`` with ``t``'s shape, dtype, device and dim order."""
+    return _like(t, dtype, device, np.zeros, "zeros_like")
 
 
 def ones_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    """``ones`` with ``t``'s shape, dtype and device."""
-    return ones(t._shape, dtype=_like(t, dtype), device=device or t.device)
+    """``ones`` with ``t``'s shape, dtype, device and dim order."""
+    return _like(t, dtype, device, np.ones, "ones_like")
 
 
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    """``full`` with ``t``'s shape, dtype and device."""
-    return full(t._shape, fill_value, dtype=_like(t, dtype), device=device or t.device)
+    """``full`` with ``t``'s shape, dtype, device and dim order."""
+    d = t._dtype if dtype is None else as_dtype(dtype)
+    out = _like(t, d, device, np.empty, "full_like")
+    from ._copy import fill_
+    return fill_(out, fill_value, _op="full_like")
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, pin_memory=False, layout=None):
@@ -249,8 +294,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
                            f"(start={start}, end={end}, step={step})")
     d = (get_default_dtype() if _is_float(start, end, step) else _dtypes.int64) if dtype is None else as_dtype(dtype)
     n = max(math.ceil((end - start) / step), 0)
-    if d.category <= _dtypes.INT and not _is_float(start, end, step):
-        arr = (start + step * np.arange(n, dtype=np.int64)).astype(d.np)
+    if d.category <= _dtypes.INT:
+        # Integer dtypes step in integers, as PyTorch and NumPy do (a 0.5 step adds 0).
+        arr = (int(start) + int(step) * np.arange(n, dtype=np.int64)).astype(d.np)
     else:
         arr = (start + step * np.arange(n, dtype=np.float64)).astype(d.np)
     return _wrap(arr, d, as_device(device, "arange"))

@@ -264,9 +264,11 @@ def _may_overlap(a, out):
     return lo_a < hi_o and lo_o < hi_a
 
 
-def _check_writable(out, name):
+def _check_writable(out, name, allow_overlap=False):
     if not out._data.flags.writeable:
         raise RuntimeError(f"{name}: the output tensor is read-only (it views a non-writeable NumPy array)")
+    if allow_overlap or 0 in out._shape:
+        return
     for n, s in zip(out._shape, out._strides):
         if s == 0 and n > 1:
             raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to "

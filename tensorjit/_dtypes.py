@@ -266,8 +266,15 @@ def scalar_dtype(x):
         return _default[0]
     if t is builtins.complex:
         return default_complex_dtype()
-    if isinstance(x, np.generic):
-        return _BY_NP[x.dtype]
+    # NumPy scalars count as Python numbers of their kind, as in PyTorch.
+    if isinstance(x, np.bool_):
+        return bool
+    if isinstance(x, np.integer):
+        return int64
+    if isinstance(x, np.floating):
+        return _default[0]
+    if isinstance(x, np.complexfloating):
+        return default_complex_dtype()
     raise TypeError(f"unsupported scalar type {t.__name__}")
 
 
@@ -343,11 +350,11 @@ class iinfo:
 
     def __init__(self, d):
         d = as_dtype(d, op="iinfo")
-        if d.category not in (INT, BOOL):
+        if d.category != INT:
             raise TypeError(f"iinfo: {d.name} is not an integer dtype")
-        info = np.iinfo(np.uint8 if d is bool else d.np)
+        info = np.iinfo(d.np)
         self.bits, self.dtype = info.bits, d.name
-        self.min, self.max = (0, 1) if d is bool else (int(info.min), int(info.max))
+        self.min, self.max = int(info.min), int(info.max)
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
@@ -369,7 +376,7 @@ class finfo:
         self.bits, self.dtype = info.bits, d.to_real().name
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -info.precision
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps}, "

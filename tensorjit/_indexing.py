@@ -53,8 +53,7 @@ def _parse(t, idx):
                 raise ValueError("slice step cannot be zero")
             start, stop, step = i.indices(n)
             length = len(range(start, stop, step))
-            if length:
-                offset += start * st
+            offset += start * st  # PyTorch moves the offset even for an empty slice
             shape.append(length)
             strides.append(st * step)
             d += 1

@@ -25,10 +25,10 @@ def numel(shape):
 
 
 def is_contiguous(shape, strides):
+    if 0 in shape:
+        return True
     acc = 1
     for n, s in zip(reversed(shape), reversed(strides)):
-        if n == 0:
-            return True
         if n != 1 and s != acc:
             return False
         acc *= n
@@ -131,6 +131,13 @@ def strides_for_permutation(shape, perm):
         strides[d] = acc
         acc *= max(shape[d], 1)
     return tuple(strides)
+
+
+def like_strides(shape, strides):
+    """Dense strides for a copy of (shape, strides) that keeps its dim order (PyTorch's
+    ``preserve_format``): the same strides when the view is dense, else its layout compacted."""
+    perm = output_permutation(shape, [tuple(abs(s) for s in strides)])
+    return strides_for_permutation(shape, perm)
 
 
 def collapse(shape, operand_strides):

@@ -150,7 +150,9 @@ class Tensor:
         """
         data = self._data
         isz = data.itemsize
-        return np.ndarray(self._shape, self._dtype.np, buffer=data, offset=self._offset * isz,
+        # An empty view may sit past the end of its storage: it has nothing to share.
+        off = self._offset * isz if 0 not in self._shape else 0
+        return np.ndarray(self._shape, self._dtype.np, buffer=data, offset=off,
                           strides=tuple(s * isz for s in self._strides))
 
     def __array__(self, dtype=None, copy=None):

@@ -6,7 +6,7 @@ import math
 import operator
 
 from ._shape import (contiguous_strides, normalize_shape, wrap_dim, broadcast_shapes,
-                     is_contiguous)
+                     is_contiguous, like_strides)
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
 
@@ -86,6 +86,10 @@ def movedim(t, source, destination):
     nd = len(t._shape)
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if nd == 0:
+        for d in src + dst:
+            wrap_dim(d, 0, "movedim")
+        return _view(t, (), ())
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                            f"same number of dims as destination ({dst} dims)")
@@ -290,10 +294,12 @@ def narrow(t, dim, start, length):
     d = wrap_dim(dim, nd, "narrow")
     n = t._shape[d]
     start = operator.index(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}).")
     shape = list(t._shape)
     shape[d] = length
     return _view(t, shape, t._strides, t._offset + start * t._strides[d])
@@ -383,7 +389,7 @@ def chunk(t, chunks, dim=0):
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = t._shape[wrap_dim(dim, len(t._shape), "chunk")]
     if n == 0:
-        return (narrow(t, dim, 0, 0),)
+        return tuple(narrow(t, dim, 0, 0) for _ in range(chunks))
     return split(t, -(-n // chunks), dim)
 
 
@@ -403,14 +409,22 @@ def contiguous(t, memory_format=None):
     """``t`` if already contiguous, else a contiguous copy."""
     if t.is_contiguous():
         return t
-    return clone(t)
+    return clone(t, memory_format="contiguous_format")
 
 
 def clone(t, memory_format=None):
-    """A contiguous copy with its own storage."""
+    """A copy with its own storage, keeping ``t``'s dim order (PyTorch's ``preserve_format``).
+
+    >>> import tensorjit as tj
+    >>> tj.zeros(2, 3).t().clone().stride()
+    (1, 2)
+    """
     from ._dispatch import cast_into
-    out = make_dense(allocate(t.numel(), t._dtype), t._shape, contiguous_strides(t._shape), 0, t._dtype)
-    return cast_into(out, t)
+    if memory_format == "contiguous_format" or t._dense:
+        return cast_into(make_dense(allocate(t.numel(), t._dtype), t._shape, contiguous_strides(t._shape), 0,
+                                    t._dtype), t)
+    return cast_into(make(allocate(t.numel(), t._dtype), t._shape, like_strides(t._shape, t._strides), 0,
+                          t._dtype), t)
 
 
 def resize_(t, *sizes):
