@@ -100,10 +100,6 @@ def _covered_indices(a, base):
     return idx.ravel()
 
 
-_ZERO_DIM_BUG = ("from_numpy of a 0-d array copies instead of sharing: _creation.from_numpy flips "
-                 "negative strides with a[()] which, for a 0-d array, returns a NumPy scalar, not a view")
-
-
 def test_zero_dim_array_shares_memory():
     a = np.array(3.0)
     t = tj.from_numpy(a)
