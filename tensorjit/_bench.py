@@ -11,6 +11,19 @@ Note [bench method]
     over ``repeat`` repeats is reported, with the garbage collector off while timing. Outputs
     are allocated by every call, as ``a + b`` does. Compile cost is measured apart, in fresh
     subprocesses (``compile_times``), since a process compiles each kernel only once.
+
+Note [bench isolation]
+    Measured on a 2-vCPU VM: in about half of fresh processes the OpenMP worker thread sat
+    on the main thread's CPU, and every parallel region (tensorjit's and PyTorch's alike,
+    PyTorch alone too) then waited for a scheduler tick: ~8 ms for a 1e6 add instead of
+    ~80 us. PyTorch also brings its own libgomp, so in one process two OpenMP runtimes
+    contend; binding threads (``OMP_PROC_BIND=true``) removed the stall for one runtime (in
+    every run tried) but made a process alternating tensorjit and PyTorch ops ~4x slower.
+    So the report measures each library in its own fresh process with ``OMP_PROC_BIND=true``
+    (unless OMP_PROC_BIND is set already, or ``--no-bind``), checks its parallel path
+    (``parallel_stall``: ~30-80 us healthy, ~8 ms stalled) before and after, and runs a
+    stalled library once more. The pytest benchmarks run in one process, libraries one
+    after another; benchmarks/conftest.py sets the same default.
 """
 from __future__ import annotations
 
@@ -140,27 +153,101 @@ def time_per_call(fn, repeat=7, min_time=0.02, warmup=0.25, max_number=1 << 20):
     return statistics.median(times)
 
 
-def compare(cases=CASES, libs=LIBS, repeat=7, min_time=0.02, warmup=0.25, log=None):
-    """Time every case in every installed library: a list of {"case", lib: seconds or None}."""
-    mods = {lib: load(lib) for lib in libs}
-    rows = []
+def measure(lib, cases=CASES, repeat=7, min_time=0.02, warmup=0.25):
+    """Time ``cases`` for ``lib`` in this process: ``{"times": {case: s}, "stall_before",
+    "stall_after"}`` (the parallel check around the run; None for NumPy)."""
+    mod = load(lib)
+    if mod is None:
+        return None
+    out = {"stall_before": parallel_stall(lib), "times": {}}
     for case in cases:
-        if isinstance(case, str):
-            case = CASE_BY_NAME[case]
-        row = {"case": case.name}
-        for lib in libs:
-            mod = mods[lib]
-            if mod is None:
-                row[lib] = None
-                continue
-            fn = case.function(lib, mod)
-            row[lib] = time_per_call(fn, repeat=repeat, min_time=min_time, warmup=warmup)
-            del fn
-        rows.append(row)
+        case = CASE_BY_NAME[case] if isinstance(case, str) else case
+        fn = case.function(lib, mod)
+        out["times"][case.name] = time_per_call(fn, repeat=repeat, min_time=min_time, warmup=warmup)
+        del fn
         gc.collect()
+    out["stall_after"] = parallel_stall(lib)
+    return out
+
+
+_MEASURE = r"""
+import json, sys
+from tensorjit import _bench
+a = json.loads(sys.argv[1])
+print(json.dumps(_bench.measure(a["lib"], a["cases"], a["repeat"], a["min_time"], a["warmup"])))
+"""
+
+
+def _stalled(res):
+    return res is not None and max(res["stall_before"] or 0, res["stall_after"] or 0) > STALL_S
+
+
+def child_env(bind=True):
+    """The environment of the measuring processes: ours, plus ``OMP_PROC_BIND=true`` when
+    ``bind`` and OMP_PROC_BIND is not set already (Note [bench isolation])."""
+    env = dict(os.environ)
+    if bind:
+        env.setdefault("OMP_PROC_BIND", "true")
+    return env
+
+
+def measure_isolated(lib, cases=CASES, repeat=7, min_time=0.02, warmup=0.25, retries=1, bind=True):
+    """``measure`` in a fresh process (``child_env(bind)``), run again (up to ``retries``
+    times) while its parallel check shows stalled OpenMP threads; the result gains "attempts"
+    and "stalled"."""
+    names = [c if isinstance(c, str) else c.name for c in cases]
+    arg = json.dumps({"lib": lib, "cases": names, "repeat": repeat, "min_time": min_time, "warmup": warmup})
+    env = child_env(bind)
+    best = None
+    for attempt in range(1, retries + 2):
+        res = subprocess.run([sys.executable, "-c", _MEASURE, arg], capture_output=True, text=True,
+                             timeout=900, env=env)
+        if res.returncode != 0:
+            raise RuntimeError(f"{lib} benchmark subprocess failed ({res.returncode}):\n{res.stderr[-4000:]}")
+        out = json.loads(res.stdout.strip().splitlines()[-1])
+        if out is None:
+            return None
+        out["attempts"] = attempt
+        if best is None or not _stalled(out):
+            best = out
+        if not _stalled(out):
+            break
+    best["stalled"] = _stalled(best)
+    return best
+
+
+def compare(cases=CASES, libs=LIBS, repeat=7, min_time=0.02, warmup=0.25, isolated=True, bind=True, log=None):
+    """Time every case in every installed library: rows ``{"case", lib: seconds or None}``.
+
+    With ``isolated`` each library runs in its own fresh process, with OpenMP threads bound
+    when ``bind`` (Note [bench isolation]). ``log`` gets one line per library.
+    """
+    cases = [CASE_BY_NAME[c] if isinstance(c, str) else c for c in cases]
+    per_lib = {}
+    for lib in libs:
+        if isolated:
+            r = measure_isolated(lib, cases, repeat, min_time, warmup, bind=bind)
+        else:
+            r = measure(lib, cases, repeat, min_time, warmup)
+        per_lib[lib] = r
         if log is not None:
-            log(format_row(row))
-    return rows
+            log(format_measured(lib, r))
+    return [dict(case=c.name, **{lib: (per_lib[lib]["times"][c.name] if per_lib[lib] else None)
+                                 for lib in libs}) for c in cases]
+
+
+def format_measured(lib, r):
+    if r is None:
+        return f"{lib}: not installed"
+    line = f"{lib}: measured"
+    if "attempts" in r:
+        line += f" in a fresh process (attempt {r['attempts']})"
+    if r["stall_before"] is not None:
+        line += (f"; parallel check {fmt_time(r['stall_before'])} before, {fmt_time(r['stall_after'])} after")
+        if _stalled(r):
+            line += (" -- STALLED: the OpenMP threads shared one CPU, so its parallel timings (1e6 and up) "
+                     "read ~8 ms; run the report again")
+    return line
 
 
 # -- compile cost ---------------------------------------------------------------------
@@ -213,44 +300,76 @@ def compile_times(dtypes=("float32", "float64"), cache_dir=None):
 # -- machine load ---------------------------------------------------------------------
 _STEAL = r"""
 import os, sys, time
-cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [None]
-res = []
-for cpu in cpus:
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
-    timer = time.perf_counter
-    start = last = timer()
-    end = start + float(sys.argv[1])
-    lost = 0.0
-    while last < end:
-        t = timer()
-        if t - last > 2e-4:
-            lost += t - last
-        last = t
-    res.append(lost / (last - start))
-print(" ".join(f"{x:.4f}" for x in res))
+try:
+    os.sched_setaffinity(0, {int(sys.argv[2])})
+except (AttributeError, OSError):
+    pass
+timer = time.perf_counter
+start = last = timer()
+end = start + float(sys.argv[1])
+lost = 0.0
+while last < end:
+    t = timer()
+    if t - last > 2e-4:
+        lost += t - last
+    last = t
+print(f"{lost / (last - start):.4f}")
 """
 
 
-def cpu_lost(seconds=0.25):
-    """Per CPU, the fraction of a ``seconds`` busy loop (pinned to it, in a subprocess) during
-    which the loop did not run: other processes or, in a VM, the host took the CPU. Parallel
-    timings are unreliable when this is more than a few percent. None where it can't be measured.
+def cpu_lost(seconds=0.3):
+    """Per CPU, the fraction of a ``seconds`` busy loop during which the loop did not run, with
+    one loop pinned to each CPU, all at once (as a parallel kernel runs): other processes or,
+    in a VM, the host took the CPU. On this project's 2-vCPU VMs each CPU alone lost ~0% while
+    both at once lost ~35%: parallel timings are then unreliable. None where not measurable.
     """
+    # All CPUs, not this process's affinity: bound OpenMP threads may have pinned our main thread.
+    cpus = range(os.cpu_count() or 1)
     try:
-        res = subprocess.run([sys.executable, "-c", _STEAL, str(seconds)], capture_output=True,
-                             text=True, timeout=60)
-        return [float(x) for x in res.stdout.split()] if res.returncode == 0 else None
+        procs = [subprocess.Popen([sys.executable, "-c", _STEAL, str(seconds), str(c)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True) for c in cpus]
+        out = [p.communicate(timeout=60)[0] for p in procs]
+        return [float(x) for x in out]
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
+
+
+def parallel_stall(lib="tensorjit", n=1 << 18, calls=20):
+    """Median seconds of ``lib``'s parallel ``a + b`` on ``n`` float32 elements (steady state);
+    None for NumPy (single-threaded). See Note [bench isolation]."""
+    mod = load(lib)
+    if lib == "numpy" or mod is None:
+        return None
+    a = mod.from_numpy(np.ones(n, np.float32))
+    b = mod.from_numpy(np.ones(n, np.float32))
+    for _ in range(calls):
+        a + b
+    ts = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        a + b
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+STALL_S = 2e-3
+
+
+def format_parallel_stall(s, lib="tensorjit"):
+    line = f"parallel check: {lib} a + b on 2**18 float32 takes {fmt_time(s)}"
+    if s > STALL_S:
+        line += (" -- STALLED: the OpenMP threads share one CPU in this process, so parallel timings "
+                 "(1e6 and up, tensorjit and PyTorch alike) read ~8 ms; run it again")
+    return line
 
 
 def format_cpu_lost(lost):
     if not lost:
         return "CPU availability: not measured"
     worst = max(lost)
-    verdict = "quiet" if worst < 0.05 else "busy: parallel timings (1e6 and up) may stall; rerun when quiet"
-    return ("CPU time taken by other work during a busy loop, per CPU: "
+    verdict = "quiet" if worst < 0.05 else \
+        "busy: timings of parallel ops (1e6 elements and up) are unreliable; rerun when quiet"
+    return ("CPU time lost to other work while every CPU runs a busy loop at once: "
             + ", ".join(f"{x:.0%}" for x in lost) + f" ({verdict})")
 
 
@@ -310,6 +429,8 @@ def environment():
     parts = [f"{platform.machine()} {os.cpu_count()} CPUs", f"Python {platform.python_version()}",
              f"numpy {np.__version__}", f"numba {numba.__version__}", f"tensorjit {tensorjit.__version__} "
              f"({tensorjit.get_num_threads()} threads)"]
+    omp = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(("OMP_", "GOMP_"))]
+    parts.extend(omp)
     torch = load("torch")
     parts.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch is not None
                  else "torch not installed")
@@ -326,6 +447,11 @@ def main(argv=None, prog="benchmarks/report.py"):
                    help="seconds one repeat runs at least; loops are added until it does (default 0.02)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     p.add_argument("--no-compile", action="store_true", help="skip the compile-time subprocesses")
+    p.add_argument("--same-process", action="store_true",
+                   help="measure all libraries in this process instead of one fresh process each")
+    p.add_argument("--no-bind", action="store_true",
+                   help="don't set OMP_PROC_BIND=true for the measuring processes (it keeps OpenMP "
+                        "threads from stacking on one CPU; see Note [bench isolation] in tensorjit/_bench.py)")
     p.add_argument("--case", action="append", choices=list(CASE_BY_NAME), metavar="NAME",
                    help="run only this case (repeatable); one of: " + "; ".join(CASE_BY_NAME))
     args = p.parse_args(argv)
@@ -335,11 +461,14 @@ def main(argv=None, prog="benchmarks/report.py"):
     print(f"median time per call over {args.repeat} repeats of >= {args.min_time * 1e3:g} ms each; "
           "float32; output allocated by each call; ratio > 1: tensorjit is faster")
     print("before: " + format_cpu_lost(cpu_lost()))
-    print()
-    print(_line(_HEADER))
-    print("-" * len(_line(_HEADER)))
     cases = [CASE_BY_NAME[n] for n in args.case] if args.case else CASES
-    compare(cases, libs, repeat=args.repeat, min_time=args.min_time, log=print)
+    if not args.same_process:
+        bind = child_env(not args.no_bind).get("OMP_PROC_BIND")
+        print("each library runs in its own fresh process" + (f" with OMP_PROC_BIND={bind}" if bind else ""))
+    rows = compare(cases, libs, repeat=args.repeat, min_time=args.min_time, isolated=not args.same_process,
+                   bind=not args.no_bind, log=print)
+    print()
+    print(format_table(rows))
     if not args.no_compile:
         print()
         print("compile cost: a + b on 1000 elements in two fresh processes sharing one empty TENSORJIT_CACHE_DIR")

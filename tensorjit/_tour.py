@@ -116,11 +116,12 @@ def comparison(quick=True):
     print(_bench.format_cpu_lost(_bench.cpu_lost(0.15)))
     repeat, min_time = (5, 0.01) if quick else (7, 0.02)
     print(f"median per call over {repeat} repeats, JIT warmed first; float32, output allocated each call; "
-          "ratio > 1: tensorjit is faster")
-    print(_bench.format_table([]))
-    _bench.compare(["add 1e6", "add 1e7", "A + B.T 1000x1000"], repeat=repeat, min_time=min_time,
-                   warmup=0.2, log=print)
-    print("(the full table with compile times: python -m tensorjit bench)")
+          "each library timed in its own fresh process with OMP_PROC_BIND="
+          f"{_bench.child_env().get('OMP_PROC_BIND')}")
+    rows = _bench.compare(["add 1e6", "add 1e7", "A + B.T 1000x1000"], repeat=repeat, min_time=min_time,
+                          warmup=0.2, log=lambda line: print("  " + line))
+    print(_bench.format_table(rows))
+    print("ratio > 1: tensorjit is faster. The full table with compile times: python -m tensorjit bench")
 
 
 def run(timing=True):
