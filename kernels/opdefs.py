@@ -31,6 +31,8 @@ class Pointwise:
     refuse: dict = field(default_factory=dict)
     # Integer division by zero raises before dispatch, as PyTorch's ZeroDivisionError.
     divisor_check: bool = False
+    # Error text when any operand (tensor or Python scalar) is a bool, where PyTorch refuses that.
+    no_bool_operand: str = ""
 
     def scalar_for(self, category):
         s = self.scalar
@@ -39,6 +41,8 @@ class Pointwise:
 
 _BOOL_SUB = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
              "Use the `^` or `logical_xor()` operator instead.")
+_BOOL_SUB_ANY = ("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                 "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 _BOOL_NEG = ("Negation, the `-` operator, on a bool tensor is not supported. "
              "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
@@ -47,8 +51,9 @@ POINTWISE = {r.name: r for r in [
     Pointwise("copy", 1, "identity"),
     Pointwise("add", 2, "add"),
     Pointwise("add_alpha", 3, "add_alpha"),
-    Pointwise("sub", 2, "sub", categories=NUMERIC, refuse={BOOL: _BOOL_SUB}),
-    Pointwise("sub_alpha", 3, "add_alpha", categories=NUMERIC, refuse={BOOL: _BOOL_SUB}),
+    Pointwise("sub", 2, "sub", categories=NUMERIC, refuse={BOOL: _BOOL_SUB}, no_bool_operand=_BOOL_SUB_ANY),
+    Pointwise("sub_alpha", 3, "add_alpha", categories=NUMERIC, refuse={BOOL: _BOOL_SUB},
+              no_bool_operand=_BOOL_SUB_ANY),
     Pointwise("mul", 2, "mul"),
     Pointwise("true_divide", 2, "truediv", INT_TO_FLOAT),
     Pointwise("div_trunc", 2, {INT: "idiv_trunc", FLOAT: "fdiv_trunc"}, categories=REAL_NUMERIC, divisor_check=True),

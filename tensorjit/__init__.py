@@ -5,14 +5,6 @@
 >>> (a + a.t().t() * 2).tolist()
 [[0.0, 3.0, 6.0], [9.0, 12.0, 15.0]]
 """
-import os as _os
-
-# Note [thread binding]: on small virtual machines the OpenMP runtime behind Numba's parallel
-# kernels sometimes stacks its worker on the main thread's CPU, and every parallel op then
-# waits a scheduler tick (~8 ms instead of ~80 us). Binding threads to CPUs avoids it. Only
-# a default: set OMP_PROC_BIND yourself (before importing tensorjit) to choose otherwise.
-_os.environ.setdefault("OMP_PROC_BIND", "true")
-
 from ._dtypes import (dtype, bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16,
                       float32, float64, complex64, complex128, promote_types, result_type, can_cast,
                       get_default_dtype, set_default_dtype, iinfo, finfo)

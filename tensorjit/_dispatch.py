@@ -87,9 +87,9 @@ _KERNELS = {}
 FAST = {name: {} for name in opdefs.POINTWISE}
 
 
-def register_fast(row, d):
+def register_fast(row, d, name=None):
     """Fill FAST[row.name][d]; validates like the general path and raises its errors."""
-    compute = compute_dtype(row, (d, d), row.name)
+    compute = compute_dtype(row, (d, d), name or row.name)
     entry = None
     # Integer division checks its divisor for zeros first: that stays on the general path.
     if compute is d and not (row.divisor_check and compute.category <= INT):
@@ -236,7 +236,15 @@ def _describe(args):
     return ", ".join(parts)
 
 
+def _is_bool(a):
+    return a is _dtypes.bool or type(a) is bool or isinstance(a, np.bool_) or \
+        (isinstance(a, Tensor) and a._dtype is _dtypes.bool)
+
+
 def compute_dtype(row, args, name):
+    if row.no_bool_operand and any(_is_bool(a) for a in args):
+        msg = row.refuse.get(_dtypes.BOOL) if all(_is_bool(a) for a in args) else row.no_bool_operand
+        raise RuntimeError(f"{name}: {msg} (operands: {_describe(args)})")
     compute = result_type(*args)
     if row.kind == opdefs.INT_TO_FLOAT and compute.category <= INT:
         compute = get_default_dtype()
@@ -288,6 +296,8 @@ class Plan:
 
 
 _PLANS = {}
+# Plans hold compute dtypes that depend on the default dtype (Note [weak scalars]).
+_dtypes.on_default_dtype_change(_PLANS.clear)
 
 
 def _signature(a):
@@ -394,6 +404,11 @@ def _elementwise_out(row, args, out, inplace, name, compute):
                           f"{list(shape)}.", UserWarning, stacklevel=3)
         from ._views import resize_
         resize_(out, shape)
+        if tensors and not all(t._shape == shape and t.is_contiguous() for t in tensors):
+            # Like a fresh output, the resized one follows its inputs' layout.
+            perm = output_permutation(shape, [broadcast_strides(t._shape, t._strides, shape) for t in tensors])
+            out._strides = strides_for_permutation(shape, perm)
+            out._dense = out._strides == contiguous_strides(shape)
     # Inputs that overlap the output (other than element-for-element) are read from a copy.
     args = [a.clone() if isinstance(a, Tensor) and a is not out and _may_overlap(a, out)
             and not (a._data.ctypes.data == out._data.ctypes.data and a._offset == out._offset

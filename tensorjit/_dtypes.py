@@ -227,6 +227,12 @@ def from_numpy_dtype(npdt, op="from_numpy"):
 
 # Default dtypes -------------------------------------------------------------
 _default = [float32]
+_default_listeners = []
+
+
+def on_default_dtype_change(callback):
+    """Call ``callback()`` whenever the default dtype changes (caches keyed without it)."""
+    _default_listeners.append(callback)
 
 
 def get_default_dtype():
@@ -248,7 +254,10 @@ def set_default_dtype(d):
     d = as_dtype(d, op="set_default_dtype")
     if d.category != FLOAT:
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d.name}")
-    _default[0] = d
+    if d is not _default[0]:
+        _default[0] = d
+        for callback in _default_listeners:
+            callback()
 
 
 def default_complex_dtype():

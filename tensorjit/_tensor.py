@@ -227,17 +227,14 @@ class Tensor:
     __str__ = __repr__
 
     def __reduce__(self):
-        from ._creation import tensor as _tensor_factory
-        return (_rebuild, (self.numpy().copy(), self._dtype.name))
+        # A plain copy of the values: never the storage's other views.
+        return (_rebuild, (np.ascontiguousarray(self.numpy()),))
 
     def __deepcopy__(self, memo):
         return self.clone()
 
-    def __copy__(self):
-        return self
 
-
-def _rebuild(arr, dtype_name):
+def _rebuild(arr):
     from ._creation import from_numpy
     return from_numpy(arr)
 

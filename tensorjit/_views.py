@@ -72,9 +72,9 @@ def permute(t, *dims):
     dims = normalize_shape(dims, "permute")
     nd = len(t._shape)
     if len(dims) != nd:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-                           f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
-                           f"to len(dims) = {len(dims)}".replace("(sparse_coo)", ""))
+        raise RuntimeError(f"permute: number of dimensions in the tensor input does not match the length of "
+                           f"the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
+                           f"len(dims) = {len(dims)}")
     dims = [wrap_dim(d, nd, "permute") for d in dims]
     if len(set(dims)) != nd:
         raise RuntimeError(f"permute: repeated dim in {tuple(dims)}")

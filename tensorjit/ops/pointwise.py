@@ -30,9 +30,11 @@ _ONE = 1
 _MISSING = object()
 
 
-def _binary(name, doc, with_alpha=False):
+def _binary(name, doc, with_alpha=False, label=None):
+    """The public function of binary row ``name`` (errors name it ``label``, default ``name``)."""
     row = POINTWISE[name]
     fast = FAST[name]
+    label = label or name
 
     def operator(input, other):
         # Note [binary fast path]: everything inline, this is the per-op floor.
@@ -42,7 +44,7 @@ def _binary(name, doc, with_alpha=False):
             if shape == other._shape and d is other._dtype:
                 f = fast.get(d, _MISSING)
                 if f is _MISSING:
-                    f = register_fast(row, d)
+                    f = register_fast(row, d, label)
                 n = _prod(shape)
                 if f is not None and 0 < n < PARALLEL_THRESHOLD:
                     entry, rd = f
@@ -56,7 +58,7 @@ def _binary(name, doc, with_alpha=False):
                     t._dtype = rd
                     t._dense = True
                     return t
-        return elementwise(row, (input, other), None)
+        return elementwise(row, (input, other), None, name=label)
 
     if with_alpha:
         alpha_row = POINTWISE[name + "_alpha"]
@@ -64,16 +66,16 @@ def _binary(name, doc, with_alpha=False):
         def op(input, other, *, alpha=1, out=None):
             if alpha is _ONE and out is None:
                 return operator(input, other)
-            if (type(alpha) is int and alpha == 1) or alpha is True:
+            if type(alpha) is int and alpha == 1:
                 return elementwise(row, (input, other), out)
             return _alpha_call(row, alpha_row, name, (input, other), alpha, out, False)
     else:
         def op(input, other, *, out=None):
             if out is None:
                 return operator(input, other)
-            return elementwise(row, (input, other), out)
+            return elementwise(row, (input, other), out, name=label)
 
-    op.__name__ = op.__qualname__ = name
+    op.__name__ = op.__qualname__ = label
     op.__doc__ = doc
     op.operator = operator
     return op
@@ -82,11 +84,14 @@ def _binary(name, doc, with_alpha=False):
 def _alpha_call(row, alpha_row, name, args, alpha, out, inplace):
     compute = compute_dtype(row, args, name)
     check_operand(alpha, name)
-    a = _dtypes.scalar_dtype(alpha) if not isinstance(alpha, Tensor) else alpha._dtype
-    if compute.category < a.category and a is not _dtypes.bool:
-        what = "integral" if compute.category <= _dtypes.INT else "floating point"
-        raise RuntimeError(f"{name}: for {what} input tensors, argument alpha must not be a "
-                           f"{'floating point' if a.category == _dtypes.FLOAT else 'complex'} number.")
+    # PyTorch's alpha_check, rule for rule.
+    if isinstance(alpha, (bool, np.bool_)) and compute is not _dtypes.bool:
+        raise RuntimeError(f"{name}: Boolean alpha only supported for Boolean results.")
+    if compute.category <= _dtypes.INT and isinstance(alpha, (float, complex, np.floating, np.complexfloating)):
+        raise RuntimeError(f"{name}: For integral input tensors, argument alpha must not be a floating point "
+                           "number.")
+    if compute.category != _dtypes.COMPLEX and isinstance(alpha, (complex, np.complexfloating)):
+        raise RuntimeError(f"{name}: For non-complex input tensors, argument alpha must not be a complex number.")
     if row.name == "sub":
         alpha = -alpha
     return elementwise(alpha_row, args + (alpha,), out, inplace=inplace, name=name, compute=compute)
@@ -97,7 +102,7 @@ def _with_alpha_inplace(name):
     alpha_row = POINTWISE[name + "_alpha"]
 
     def op_(self, other, *, alpha=1):
-        if (type(alpha) is int and alpha == 1) or alpha is True:
+        if type(alpha) is int and alpha == 1:
             return elementwise(row, (self, other), self, inplace=True, name=name + "_")
         return _alpha_call(row, alpha_row, name + "_", (self, other), alpha, self, True)
 
@@ -183,6 +188,7 @@ add_ = _with_alpha_inplace("add")
 sub_ = _with_alpha_inplace("sub")
 subtract = sub
 
+_div_true = _binary("true_divide", "", label="div")
 _ROUNDING = {None: "true_divide", "trunc": "div_trunc", "floor": "floor_divide"}
 
 
@@ -190,8 +196,8 @@ def _rounding_row(rounding_mode):
     try:
         return POINTWISE[_ROUNDING[rounding_mode]]
     except KeyError:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                         f"'{rounding_mode}'") from None
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'") from None
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -202,7 +208,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     [-3, 3]
     """
     if rounding_mode is None:
-        return true_divide(input, other, out=out)
+        return _div_true(input, other, out=out)
     return elementwise(_rounding_row(rounding_mode), (input, other), out, name="div")
 
 
