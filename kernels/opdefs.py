@@ -72,3 +72,79 @@ POINTWISE = {r.name: r for r in [
     Pointwise("abs", 1, "abs_", COMPLEX_TO_FLOAT, NUMERIC),
     Pointwise("where", 3, "where"),
 ]}
+
+
+# -- math ops (tensorjit/ops/math.py) --------------------------------------------------------
+FLOATING = frozenset({FLOAT})
+INEXACT = frozenset({FLOAT, COMPLEX})
+INTEGRAL = frozenset({BOOL, INT})
+INTS_ONLY = frozenset({INT})
+_ADDCDIV_INT = ("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                "for all dtypes.")
+_NO_ROUND_SIGNATURE = {COMPLEX: "not supported for complex inputs", BOOL: "not implemented for dtype bool"}
+_MATH_ROWS = [
+    # unary, integers and bool promoted to the default float dtype
+    *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, INEXACT) for n in (
+        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan",
+        "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "reciprocal")],
+    *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING) for n in ("erf", "erfc", "lgamma")],
+    *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING, refuse={COMPLEX: f"{n} is not supported for complex tensors."})
+      for n in ("deg2rad", "rad2deg")],
+    # unary, computing in the input dtype
+    Pointwise("square", 1, "square_", categories=NUMERIC),
+    Pointwise("positive", 1, "identity", categories=NUMERIC,
+              refuse={BOOL: "The `+` operator, on a bool tensor is not supported."}),
+    Pointwise("sign", 1, {BOOL: "identity", INT: "isign_", FLOAT: "fsign_"}, categories=NO_COMPLEX,
+              refuse={COMPLEX: "Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                               "Please use torch.sgn instead."}),
+    *[Pointwise(n, 1, {INT: "identity", FLOAT: n + "_"}, categories=REAL_NUMERIC, refuse=_NO_ROUND_SIGNATURE)
+      for n in ("floor", "ceil", "trunc", "round")],
+    Pointwise("round_pos", 2, "round_pos_", categories=FLOATING),
+    Pointwise("round_neg", 2, "round_neg_", categories=FLOATING),
+    Pointwise("frac", 1, "frac_", categories=FLOATING),
+    Pointwise("bitwise_not", 1, {BOOL: "logical_not_", INT: "invert_"}, categories=INTEGRAL),
+    Pointwise("logical_not", 1, "logical_not_", ALWAYS_BOOL),
+    Pointwise("isnan", 1, "self_ne_", ALWAYS_BOOL),
+    Pointwise("isinf", 1, {BOOL: "self_ne_", INT: "self_ne_", FLOAT: "isinf_", COMPLEX: "isinf_"}, ALWAYS_BOOL),
+    Pointwise("isfinite", 1, {BOOL: "self_eq_", INT: "self_eq_", FLOAT: "isfinite_", COMPLEX: "isfinite_"},
+              ALWAYS_BOOL),
+    Pointwise("isposinf", 1, {BOOL: "self_ne_", INT: "self_ne_", FLOAT: "isposinf_"}, ALWAYS_BOOL, NO_COMPLEX,
+              refuse={COMPLEX: "isposinf does not support complex inputs."}),
+    Pointwise("isneginf", 1, {BOOL: "self_ne_", INT: "self_ne_", FLOAT: "isneginf_"}, ALWAYS_BOOL, NO_COMPLEX,
+              refuse={COMPLEX: "isneginf does not support complex inputs."}),
+    Pointwise("signbit", 1, {BOOL: "self_ne_", INT: "isignbit_", FLOAT: "fsignbit_"}, ALWAYS_BOOL, NO_COMPLEX,
+              refuse={COMPLEX: "signbit is not implemented for complex tensors."}),
+    # binary
+    Pointwise("atan2", 2, "atan2_", INT_TO_FLOAT, FLOATING),
+    Pointwise("copysign", 2, "copysign_", INT_TO_FLOAT, FLOATING),
+    Pointwise("xlogy", 2, "xlogy_", INT_TO_FLOAT, FLOATING),
+    Pointwise("hypot", 2, "hypot_", categories=FLOATING),
+    Pointwise("logaddexp", 2, "logaddexp_", categories=FLOATING),
+    Pointwise("logaddexp2", 2, "logaddexp2_", categories=FLOATING),
+    Pointwise("fmod", 2, {INT: "ifmod_", FLOAT: "fmod_"}, categories=REAL_NUMERIC, divisor_check=True),
+    Pointwise("fmax", 2, "fmax_", categories=NO_COMPLEX, refuse={COMPLEX: "fmax not implemented for complex tensors."}),
+    Pointwise("fmin", 2, "fmin_", categories=NO_COMPLEX, refuse={COMPLEX: "fmin not implemented for complex tensors."}),
+    Pointwise("float_power", 2, "fpow", categories=INEXACT),   # the front end picks float64/complex128
+    Pointwise("logical_and", 2, "logical_and_", ALWAYS_BOOL),
+    Pointwise("logical_or", 2, "logical_or_", ALWAYS_BOOL),
+    Pointwise("logical_xor", 2, "logical_xor_", ALWAYS_BOOL),
+    Pointwise("bitwise_and", 2, "and_", categories=INTEGRAL),
+    Pointwise("bitwise_or", 2, "or_", categories=INTEGRAL),
+    Pointwise("bitwise_xor", 2, "xor_", categories=INTEGRAL),
+    Pointwise("bitwise_left_shift", 2, "lshift_", categories=INTS_ONLY),
+    Pointwise("bitwise_right_shift", 2, "rshift_", categories=INTS_ONLY),
+    # clamp: the missing bound is a separate row, so integers need no infinities
+    Pointwise("clamp", 3, "clamp_", categories=NO_COMPLEX, refuse={COMPLEX: "clamp is not supported for complex types"}),
+    Pointwise("clamp_min", 2, "clamp_min_", categories=NO_COMPLEX,
+              refuse={COMPLEX: "clamp is not supported for complex types"}),
+    Pointwise("clamp_max", 2, "clamp_max_", categories=NO_COMPLEX,
+              refuse={COMPLEX: "clamp is not supported for complex types"}),
+    Pointwise("lerp", 3, "lerp_", categories=INEXACT),
+    Pointwise("addcmul", 4, "addcmul_", categories=NUMERIC),
+    Pointwise("addcdiv", 4, "addcdiv_", categories=INEXACT, refuse={BOOL: _ADDCDIV_INT, INT: _ADDCDIV_INT}),
+]
+POINTWISE.update((r.name, r) for r in _MATH_ROWS)

@@ -69,3 +69,14 @@ for _name, _fn in _METHODS.items():
 Tensor.T = property(_views.T)
 Tensor.mT = property(_views.mT)
 Tensor.H = property(_views.T)
+
+# Math ops (tensorjit/ops/math.py): methods, in-place methods and the bitwise operators.
+from .ops import math as _math  # noqa: E402
+
+for _name, _fn in _math.METHODS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _fn, _fn_ in _math.OPERATORS:
+    setattr(Tensor, f"__{_name}__", _operator(_fn))
+    setattr(Tensor, f"__r{_name}__", _operator(_reflect(_fn)))
+    setattr(Tensor, f"__i{_name}__", _fn_)
+Tensor.__invert__ = _math.bitwise_not

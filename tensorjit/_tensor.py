@@ -262,12 +262,7 @@ class Size(tuple):
 
 def make(data, shape, strides, offset, dtype):
     """Wrap kernel array ``data`` as a tensor (no checks; the caller guarantees a valid layout)."""
-    t = _new(Tensor)
-    t._data = data
-    t._shape = shape
-    t._strides = strides
-    t._offset = offset
-    t._dtype = dtype
+    t = make_dense(data, shape, strides, offset, dtype)
     t._dense = strides == contiguous_strides(shape)
     return t
 

@@ -534,3 +534,78 @@ OPS_BY_NAME = {op.name: op for op in OPS}
 
 # Dtypes each op refuses, with the exception PyTorch raises: tensorjit must refuse them too.
 UNSUPPORTED = [(op, d) for op in OPS if op.kwargs_for is None for d in ALL_DTYPES if d not in op.dtypes]
+
+
+# -- math ops (tensorjit/ops/math.py; tests/test_math.py) ----------------------------------------
+# Kept apart from OPS: test_pointwise sweeps every dtype of OPS, test_math a budgeted few.
+# ``dtypes`` are the dtypes PyTorch implements (wide uints left out: PyTorch has no oracle).
+TORCH_REAL = BOOL + UINTS_NARROW + SINTS + FLOATS
+INT_TO_FLOAT_C = TORCH_REAL + COMPLEX
+BITWISE = BOOL + UINTS_NARROW + SINTS
+_SMALL = ("small", "small", "small", "small")
+# Transcendental functions: PyTorch's vectorised float32 kernels and tensorjit's libm differ
+# by an ulp or two, more near the poles of tan / lgamma and for complex arguments.
+_TRANS_TOL = {"float32": (1e-5, 1e-5), "float64": (1e-12, 1e-12), "complex64": (3e-5, 1e-5),
+              "float16": (1e-3, 1e-5),
+              # integer and bool inputs promoted to float32 (the tolerance is keyed on the input dtype)
+              "int64": (1e-5, 1e-5), "bool": (1e-5, 1e-5)}
+
+
+def _m(name, arity, dtypes, result="same", exact=(), inplace=True, method=True, **kw):
+    kw.setdefault("domains", _SMALL)
+    if not exact:
+        kw.setdefault("tol_override", _TRANS_TOL)
+    return OpInfo(name, arity, getattr(tj, name), _t(name), None, dtypes, result=result, exact=exact,
+                  method=name if method else None, inplace=name + "_" if inplace else None, **kw)
+
+
+def _np_none(*a, **kw):   # pragma: no cover - math ops have PyTorch as their only oracle
+    raise NotImplementedError
+
+
+_UNARY_F = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan",
+            "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "reciprocal"]
+MATH_OPS = [
+    *[_m(n, 1, INT_TO_FLOAT_C, "int_to_float") for n in _UNARY_F],
+    *[_m(n, 1, TORCH_REAL, "int_to_float") for n in ("erf", "erfc", "lgamma", "deg2rad", "rad2deg")],
+    _m("square", 1, INT_TO_FLOAT_C, exact=FLOATS),   # bool squares into int64, as PyTorch
+    _m("positive", 1, tuple(d for d in INT_TO_FLOAT_C if d != "bool"), exact=FLOATS + COMPLEX, inplace=False),
+    _m("sign", 1, TORCH_REAL, exact=FLOATS),
+    *[_m(n, 1, UINTS_NARROW + SINTS + FLOATS, exact=FLOATS) for n in ("floor", "ceil", "trunc", "round")],
+    _m("frac", 1, FLOATS, exact=FLOATS),
+    _m("bitwise_not", 1, BITWISE, operator=operator.invert),
+    _m("logical_not", 1, INT_TO_FLOAT_C, "bool"),
+    *[_m(n, 1, INT_TO_FLOAT_C, "bool", inplace=False) for n in ("isnan", "isinf", "isfinite")],
+    *[_m(n, 1, TORCH_REAL, "bool", inplace=False) for n in ("isposinf", "isneginf", "signbit")],
+    *[_m(n, 2, TORCH_REAL, "int_to_float", exact=ex) for n, ex in (("atan2", ()), ("copysign", FLOATS),
+                                                                   ("xlogy", ()))],
+    _m("hypot", 2, FLOATS),
+    _m("logaddexp", 2, FLOATS, inplace=False),
+    _m("logaddexp2", 2, FLOATS, inplace=False),
+    _m("fmod", 2, UINTS_NARROW + SINTS + FLOATS, exact=FLOATS, domains=("dividend", "divisor")),
+    _m("fmax", 2, TORCH_REAL, exact=FLOATS, inplace=False, signed_zeros=False),
+    _m("fmin", 2, TORCH_REAL, exact=FLOATS, inplace=False, signed_zeros=False),
+    _m("float_power", 2, INT_TO_FLOAT_C, "float64", domains=("base", "exponent")),
+    *[_m(n, 2, INT_TO_FLOAT_C, "bool") for n in ("logical_and", "logical_or", "logical_xor")],
+    *[_m(f"bitwise_{n}", 2, BITWISE, operator=o, ioperator=io, reflected=True)
+      for n, o, io in (("and", operator.and_, operator.iand), ("or", operator.or_, operator.ior),
+                       ("xor", operator.xor, operator.ixor))],
+    *[_m(f"bitwise_{n}_shift", 2, UINTS_NARROW + SINTS, operator=o, ioperator=io, reflected=True,
+         domains=("small", "exponent"))
+      for n, o, io in (("left", operator.lshift, operator.ilshift), ("right", operator.rshift, operator.irshift))],
+    # (the "special" sample of opdb is where()'s for arity 3: test_math covers NaN/inf for these)
+    _m("lerp", 3, FLOATS + COMPLEX, special=False),
+    _m("addcmul", 3, tuple(d for d in INT_TO_FLOAT_C if d != "bool"), kwargs_for=lambda d: {"value": 2},
+       special=False),
+    _m("addcdiv", 3, FLOATS + COMPLEX, kwargs_for=lambda d: {"value": 2}, domains=("small", "small", "divisor"),
+       special=False),
+]
+for _op in MATH_OPS:
+    _op.np_fn = _np_none
+    if _op.result == "float64":   # float_power: always float64 (complex128 for complex)
+        _op.result = "same"
+MATH_OPS_BY_NAME = {op.name: op for op in MATH_OPS}
+# What each op refuses (PyTorch too): the dtypes it does not list, wide uints aside.
+# Known gap: PyTorch has complex logaddexp; tensorjit refuses it (test_math checks the error).
+MATH_UNSUPPORTED = [(op, d) for op in MATH_OPS for d in ALL_DTYPES if d not in op.dtypes and d not in UINTS_WIDE
+                    and not (op.name == "logaddexp" and is_complex(d))]
