@@ -1,6 +1,10 @@
 """Storage: the flat 1-D buffer that tensors view."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import numpy as np
 
 from ._device import CPU
@@ -71,9 +75,47 @@ class Storage:
         return f"{body}{more}\n[tensorjit.storage.Storage(dtype={self.dtype.name}, device={self.device}) of size {len(self)}]"
 
 
+# Note [output pool]: large outputs come from recycled blocks. A fresh np.empty of many MB is
+# fresh mmap'd memory, and the kernel that first writes it pays a page fault per 4 KB page:
+# for a 1e7-element float32 add that is most of the time. So blocks of POOL_MIN bytes or more
+# are kept (up to POOL_BYTES in all, $TENSORJIT_POOL_BYTES, 0 turns it off) and handed out
+# again once nothing refers to them: every array or tensor viewing a block holds a reference
+# to it (NumPy's ``base``), so a block whose only reference is the pool's list is free.
+POOL_MIN = 1 << 20
+POOL_BYTES = int(os.environ.get("TENSORJIT_POOL_BYTES", 1 << 30))
+_pool = {}
+_pooled = [0]
+_pool_lock = threading.Lock()
+
+
+def _take_block(nbytes):
+    with _pool_lock:
+        blocks = _pool.get(nbytes)
+        if blocks is not None:
+            for i in range(len(blocks)):
+                if sys.getrefcount(blocks[i]) == 2:  # the list's and the call's argument
+                    return blocks[i]
+        block = np.empty(nbytes, np.uint8)
+        if _pooled[0] + nbytes <= POOL_BYTES:
+            _pool.setdefault(nbytes, []).append(block)
+            _pooled[0] += nbytes
+        return block
+
+
+def release_pool():
+    """Forget the recycled output blocks (their memory goes back once no tensor uses it)."""
+    with _pool_lock:
+        _pool.clear()
+        _pooled[0] = 0
+
+
 def allocate(numel, dtype, device=CPU):
     """A fresh kernel array for ``numel`` elements of ``dtype``.
 
-    Outputs come from np.empty in Python, never from inside a kernel (page faults).
+    Outputs come from np.empty in Python, never from inside a kernel (page faults);
+    large ones from recycled blocks (Note [output pool]).
     """
-    return np.empty(numel, dtype.knp)
+    nbytes = numel * dtype.itemsize
+    if nbytes < POOL_MIN or nbytes > POOL_BYTES:
+        return np.empty(numel, dtype.knp)
+    return _take_block(nbytes).view(dtype.knp)
