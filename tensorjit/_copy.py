@@ -6,9 +6,9 @@ import numpy as np
 from . import _dtypes
 from ._device import as_device
 from ._dispatch import cast_into, check_operand, _check_writable
-from ._shape import broadcast_shapes, contiguous_strides, like_strides
+from ._shape import broadcast_shapes, like_strides
 from ._storage import allocate
-from ._tensor import Tensor, make, make_dense
+from ._tensor import Tensor, make
 
 
 def copy_(self, src, non_blocking=False, *, _op="copy_"):

@@ -3,7 +3,6 @@ NumPy (``np.empty``/``np.zeros`` in Python, never inside a kernel) and wraps the
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import _dtypes
-from ._dtypes import result_type, can_cast, get_default_dtype, INT, FLOAT
+from ._dtypes import result_type, can_cast, get_default_dtype, INT
 from ._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_strides,
                      extent, output_permutation, strides_for_permutation)
 from ._storage import allocate

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import operator
 
-from ._shape import (contiguous_strides, normalize_shape, wrap_dim, broadcast_shapes,
-                     is_contiguous, like_strides)
+from ._shape import contiguous_strides, normalize_shape, wrap_dim, like_strides
 from ._storage import allocate
-from ._tensor import Tensor, make, make_dense
+from ._tensor import make, make_dense
 
 
 def _view(t, shape, strides, offset=None):
