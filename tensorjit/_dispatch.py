@@ -82,8 +82,9 @@ class Kernel:
 
 
 _KERNELS = {}
-# FAST[op][dtype] -> (contig entry, result dtype) for two dense tensors of one dtype, or
-# None where the op has no fast path for that dtype. See Note [binary fast path].
+# FAST[op][dtype] -> (contig entry, result dtype, its kernel NumPy dtype) for two dense
+# tensors of one dtype, or None where the op has no fast path for that dtype.
+# See Note [binary fast path].
 FAST = {name: {} for name in opdefs.POINTWISE}
 
 
@@ -94,7 +95,7 @@ def register_fast(row, d, name=None):
     # Integer division checks its divisor for zeros first: that stays on the general path.
     if compute is d and not (row.divisor_check and compute.category <= INT):
         result = result_dtype_for(row, compute)
-        entry = (kernel(row, (d, d), d, result).contig(), result)
+        entry = (kernel(row, (d, d), d, result).contig(), result, result.knp)
     FAST[row.name][d] = entry
     return entry
 

@@ -80,3 +80,9 @@ for _name, _fn, _fn_ in _math.OPERATORS:
     setattr(Tensor, f"__r{_name}__", _operator(_reflect(_fn)))
     setattr(Tensor, f"__i{_name}__", _fn_)
 Tensor.__invert__ = _math.bitwise_not
+
+# Reductions (tensorjit/ops/reduction.py).
+from .ops import reduction as _reduction  # noqa: E402
+
+for _name, _fn in _reduction.METHODS.items():
+    setattr(Tensor, _name, _fn)

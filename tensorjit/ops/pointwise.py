@@ -47,8 +47,8 @@ def _binary(name, doc, with_alpha=False, label=None):
                     f = register_fast(row, d, label)
                 n = _prod(shape)
                 if f is not None and 0 < n < PARALLEL_THRESHOLD:
-                    entry, rd = f
-                    data = _empty(n, rd.knp)
+                    entry, rd, knp = f
+                    data = _empty(n, knp)
                     entry(data, input._data, other._data, input._offset, other._offset, n)
                     t = _new(Tensor)
                     t._data = data
