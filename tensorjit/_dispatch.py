@@ -134,11 +134,42 @@ def kernel(row, in_dtypes, compute, out_dtype):
     return k
 
 
+# Note [tiles]: a 2-d iteration where an operand walks the inner dim with a large stride
+# (``A + B.T``, ``B.T.contiguous()``) touches a new cache line per element on that operand.
+# Cutting it into TILE_R x TILE_C blocks by the layout alone (shape (R/TR, C/TC, TR, TC),
+# strides (TR*s0, TC*s1, s0, s1)) makes the kernel's 4-d walk finish a block before the next,
+# so each line of the strided operand serves TILE_R rows while TILE_C lines stay in L1. Edge
+# strips go as separate pieces.
+TILE_R, TILE_C = 32, 256
+
+
+def _wants_tiles(shape, strides):
+    r, c = shape
+    return r >= 2 * TILE_R and c >= TILE_C and \
+        any(abs(st[1]) != 1 and abs(st[0]) < abs(st[1]) for st in strides)
+
+
+def _tiles(shape, strides):
+    r, c = shape
+    r0, c0 = r - r % TILE_R, c - c % TILE_C
+    nops = len(strides)
+    pieces = [((r0 // TILE_R, c0 // TILE_C, TILE_R, TILE_C),
+               [(TILE_R * s0, TILE_C * s1, s0, s1) for s0, s1 in strides], (0,) * nops, r0 * c0)]
+    if c0 < c:
+        pieces.append(((1, 1, r, c - c0), [(0, 0, s0, s1) for s0, s1 in strides],
+                       tuple(c0 * s1 for _, s1 in strides), r * (c - c0)))
+    if r0 < r:
+        pieces.append(((1, 1, r - r0, c0), [(0, 0, s0, s1) for s0, s1 in strides],
+                       tuple(r0 * s0 for s0, _ in strides), (r - r0) * c0))
+    return pieces
+
+
 def layout(shape, operand_strides):
-    """The kernel's view of an iteration: ``(shape4, [strides4 per operand], n)`` or None.
+    """The kernel's view of an iteration: a list of pieces ``(shape4, [strides4 per operand],
+    [offset delta per operand], n)``, or None when more than four dims remain.
 
     Dims are ordered by the output's strides (outermost first), collapsed, then padded at
-    the front to the kernel's four (Note [kernel layout]). None when more than four remain.
+    the front to the kernel's four (Note [kernel layout]); see Note [tiles].
     """
     n = math.prod(shape)
     ostr = operand_strides[0]
@@ -148,17 +179,20 @@ def layout(shape, operand_strides):
     nd = len(cshape)
     if nd > 4:
         return None
+    if nd == 2 and _wants_tiles(cshape, cstrides):
+        return _tiles(cshape, cstrides)
     pad = (1,) * (4 - nd)
     zeros = (0,) * (4 - nd)
-    return pad + cshape, [zeros + st for st in cstrides], n
+    return [(pad + cshape, [zeros + st for st in cstrides], (0,) * len(cstrides), n)]
 
 
-def meta_for(lay, offsets):
-    shape4, strides4, _ = lay
-    meta = shape4
-    for off, st in zip(offsets, strides4):
-        meta += (off,) + st
-    return meta
+def run_pieces(k, pieces, arrays, offsets):
+    for shape4, strides4, deltas, n in pieces:
+        if n:
+            meta = shape4
+            for off, d, st in zip(offsets, deltas, strides4):
+                meta += (off + d,) + st
+            call(k, meta, arrays, n)
 
 
 def launch(k, shape, operands):
@@ -171,7 +205,7 @@ def launch(k, shape, operands):
     arrays = [op[0] for op in operands]
     lay = layout(shape, [op[2] for op in operands])
     if lay is not None:
-        call(k, meta_for(lay, [op[1] for op in operands]), arrays, lay[2])
+        run_pieces(k, lay, arrays, [op[1] for op in operands])
         return
     ostr = operands[0][2]
     order = sorted(range(len(shape)), key=lambda d: -abs(ostr[d]))
@@ -368,7 +402,7 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
         if p.numel:
             arrays, offsets = _arrays_offsets(args, p.compute)
             if p.layout is not None:
-                call(p.kernel, meta_for(p.layout, [0] + offsets), [data] + arrays, p.numel)
+                run_pieces(p.kernel, p.layout, [data] + arrays, [0] + offsets)
             else:
                 launch(p.kernel, p.shape, [(data, 0, p.strides)] + [
                     (arr, off, broadcast_strides(a._shape, a._strides, p.shape) if isinstance(a, Tensor)
