@@ -258,3 +258,22 @@ def test_many_dims_fall_back_to_a_copy():
     tv = torch.from_numpy(np.ascontiguousarray(v))
     _check(tj.sum(t, (0, 1, 3, 5)), torch.sum(tv, (0, 1, 3, 5)), atol=1e-5)
     _check(tj.sum(t, (1, 4)), torch.sum(tv, (1, 4)), atol=1e-5)
+
+
+@pytest.mark.parametrize("shape,dim", [((300, 200), 0), ((40, 70, 5), (0, 1)), ((64, 128), 0), ((200, 3, 30), 0)])
+def test_column_reductions_through_a_tiled_copy(shape, dim):
+    # Large reductions whose kept dims are the fast-moving ones reduce a copy laid out
+    # reduced-dims-last (tensorjit._reduce._columns): results must not change.
+    x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    t = tj.from_numpy(x)
+    from tensorjit import _reduce
+    rdims = (dim,) if isinstance(dim, int) else dim
+    kept = tuple(d for d in range(len(shape)) if d not in rdims)
+    assert _reduce._columns(t, kept, rdims)
+    for name in ("sum", "amax"):
+        r = getattr(t, name)(dim)
+        expected = getattr(x.astype(np.float64), "sum" if name == "sum" else "max")(axis=dim)
+        assert r.dtype == tj.float32 and tuple(r.shape) == expected.shape
+        np.testing.assert_allclose(r.numpy(), expected, rtol=1e-5, atol=1e-5)
+    r = t.sum(dim, keepdim=True)
+    assert tuple(r.shape) == tuple(1 if d in rdims else n for d, n in enumerate(shape))
