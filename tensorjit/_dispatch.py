@@ -18,6 +18,7 @@ from ._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_s
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
 from .kernels import opdefs
+from .kernels.registry import LazyEntries
 from .kernels.cpu import pointwise as _gen
 
 # Parallel kernels pay from about 1e5 elements (a prange region costs ~1 us).
@@ -51,34 +52,25 @@ def set_num_threads(n):
 
 
 # -- kernels ---------------------------------------------------------------------------
-class Kernel:
-    """One compiled elementwise kernel: a serial entry point and a lazily built parallel one."""
+class Kernel(LazyEntries):
+    """One elementwise kernel module: ``body`` (any layout), ``contig`` (the fast path) and
+    ``body_par`` (large inputs), each compiled on first use."""
 
-    __slots__ = ("module", "sig", "_serial", "_par", "_contig")
-
-    def __init__(self, module, sig):
-        self.module, self.sig = module, sig
-        self._serial = self._par = self._contig = None
+    __slots__ = ()
 
     def serial(self):
-        if self._serial is None:
-            self._serial = self.module.body.compile(self.sig)
-        return self._serial
+        e = self._entries.get("body")
+        return e if e is not None else self.entry("body")
 
     def contig(self):
         """Entry point of ``contig(out, x..., offsets..., n)`` for dense same-shape operands."""
-        if self._contig is None:
-            from numba.core import types
-            arrays = self.sig[1:-2]
-            self._contig = self.module.contig.compile(arrays + (types.int64,) * len(arrays))
-        return self._contig
+        from numba.core import types
+        arrays = self.sig[1:-2]
+        return self.entry("contig", arrays + (types.int64,) * len(arrays))
 
     def par(self):
-        if self._par is None:
-            from numba.core import types
-            sig = self.sig[:-2] + (types.int64, types.int64)
-            self._par = self.module.body_par.compile(sig)
-        return self._par
+        from numba.core import types
+        return self.entry("body_par", self.sig[:-2] + (types.int64, types.int64))
 
 
 _KERNELS = {}

@@ -17,6 +17,7 @@ from ._tensor import Tensor, make_dense
 from ._dispatch import PARALLEL_THRESHOLD, get_num_threads, _numba_array_type, _may_overlap, _check_writable
 from .kernels import opdefs
 from .kernels.cpu import reduction as _gen
+from .kernels.registry import LazyEntries
 
 _KEPT, _RED = 2, 3          # padded counts of kept and reduced dims (Note [reduction layout])
 _KERNELS = {}
@@ -26,30 +27,20 @@ _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short
                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
-class RKernel:
-    """One compiled reduction: serial entry point and lazily built parallel ones."""
+class RKernel(LazyEntries):
+    """One reduction kernel module: ``body`` (serial), ``body_par`` (many outputs) and
+    ``full_par`` (one output, chunked partials), each compiled on first use."""
 
-    __slots__ = ("module", "sig", "_serial", "_par", "_full")
-
-    def __init__(self, module, sig):
-        self.module, self.sig = module, sig
-        self._serial = self._par = self._full = None
+    __slots__ = ()
 
     def serial(self):
-        if self._serial is None:
-            self._serial = self.module.body.compile(self.sig)
-        return self._serial
+        return self.entry("body")
 
     def par(self):
-        # Compiled only when a large input asks for it: parallel variants cost ~0.7 s each.
-        if self._par is None:
-            self._par = self.module.body_par.compile(self.sig)
-        return self._par
+        return self.entry("body_par")
 
     def full(self):
-        if self._full is None:
-            self._full = self.module.full_par.compile(self.sig[:-1])
-        return self._full
+        return self.entry("full_par", self.sig[:-1])
 
 
 def kernel(row, in_dtype, compute, out_dtype):

@@ -188,7 +188,7 @@ def test_large_add_takes_the_parallel_path(restore_threads):
     z = x + y
     assert z.dtype is tj.float32 and z.shape == (LARGE,) and z.is_contiguous()
     np.testing.assert_array_equal(z.numpy(), _chunked_numpy_add(xa, ya))
-    assert _dispatch._KERNELS[key]._par is not None          # the parallel entry point ran
+    assert _dispatch._KERNELS[key].compiled("body_par")          # the parallel entry point ran
 
     # Strided and broadcast operands on the parallel path.
     m = x[:LARGE - LARGE % 7].view(-1, 7).t()                 # (7, k), strides (1, 7)

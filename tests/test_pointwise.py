@@ -1013,7 +1013,7 @@ def test_large_strided_inputs_use_parallel_kernels_correctly():
     assert is_dense(r.shape, r.stride())
     if tj.get_num_threads() > 1:   # see test_importing_torch_after_tensorjit_keeps_all_cpus
         key = ("add", (tj.float32, tj.float32), tj.float32, tj.float32)
-        assert _dispatch._KERNELS[key]._par is not None
+        assert _dispatch._KERNELS[key].compiled("body_par")
 
 
 _AFFINITY_PROBE = """
@@ -1043,8 +1043,8 @@ def test_importing_torch_after_tensorjit_keeps_all_cpus():
 def test_zz_kernel_budget():
     """Runs last in this file: the kernels it compiled (one Numba compile each) stay within budget."""
     new = set(_dispatch._KERNELS) - _KERNELS_AT_START
-    contig = sum(1 for k in new if _dispatch._KERNELS[k]._contig is not None)
-    par = sum(1 for k in new if _dispatch._KERNELS[k]._par is not None)
+    contig = sum(1 for k in new if _dispatch._KERNELS[k].compiled("contig"))
+    par = sum(1 for k in new if _dispatch._KERNELS[k].compiled("body_par"))
     print(f"\n[tensorjit] test_pointwise compiled {len(new)} kernels ({contig} with a fast-path entry, "
           f"{par} with a parallel entry); {len(_dispatch._KERNELS)} in this process")
     assert len(new) <= 400
