@@ -68,7 +68,6 @@ for _name, _fn in _METHODS.items():
 
 Tensor.T = property(_views.T)
 Tensor.mT = property(_views.mT)
-Tensor.H = property(_views.T)
 
 # Math ops (tensorjit/ops/math.py): methods, in-place methods and the bitwise operators.
 from .ops import math as _math  # noqa: E402
