@@ -16,17 +16,13 @@ import tensorjit._dispatch as _dispatch
 
 import opdb
 from opdb import MATH_OPS, MATH_OPS_BY_NAME, dtype_name, tj_dtype
-from test_pointwise import assert_result, check_sample, torch_np, tjt
+from test_pointwise import assert_result, check_sample, torch_np, tjt, tht
 
 TORCH_REASON = "PyTorch is the reference implementation for tensorjit's math ops"
 
 
 def need_torch():
     return pytest.importorskip("torch", reason=TORCH_REASON)
-
-
-def tht(a):
-    return need_torch().from_numpy(np.array(a, copy=True))
 
 
 _KERNELS_AT_START = set()
