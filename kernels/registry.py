@@ -88,6 +88,16 @@ def load_module(name, text):
         return mod
 
 
+def load_source(relpath):
+    """Import the hand-written kernel file ``kernels/<relpath>`` through the cache directory, so
+    its ``cache=True`` functions keep their compiled code there like generated kernels do
+    (Note [kernel cache]). Such files hold generic ``@njit`` functions that Numba specialises
+    per argument dtype on first call: sorting, scans and the other row kernels."""
+    with open(os.path.join(_HERE, relpath)) as f:
+        text = f.read()
+    return load_module("src_" + relpath[:-3].replace("/", "_"), text)
+
+
 class LazyEntries:
     """The functions of one generated kernel module, each compiled to its entry point on
     first use: a parallel variant costs ~0.7 s, so only a large input compiles it."""

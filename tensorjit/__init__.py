@@ -23,9 +23,13 @@ from .ops.pointwise import (add, sub, subtract, mul, multiply, div, divide, true
                             greater_equal, less, less_equal, not_equal, neg, negative, abs, absolute,
                             where, rsub)
 from .ops.math import *  # noqa: F401,F403  (exp, log, clamp, bitwise ops, ...: see its __all__)
-from .ops.reduction import sum, prod, mean, amax, amin, any, all, count_nonzero, max, min  # noqa: A004
+from .ops.reduction import *  # noqa: F401,F403  (sum, mean, max, ...: see its __all__)
+from .ops.scan import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.searching import *  # noqa: F401,F403
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
+from . import return_types  # noqa: F401
 from . import _methods  # noqa: F401  (binds methods and operators to Tensor)
 
 float, double, half, short, int, long, cfloat, cdouble = (_ALIASES[n] for n in (

@@ -80,8 +80,9 @@ for _name, _fn, _fn_ in _math.OPERATORS:
     setattr(Tensor, f"__i{_name}__", _fn_)
 Tensor.__invert__ = _math.bitwise_not
 
-# Reductions (tensorjit/ops/reduction.py).
-from .ops import reduction as _reduction  # noqa: E402
+# Reductions, scans, sorting and searching: each op module's METHODS.
+from .ops import reduction as _reduction, scan as _scan, sorting as _sorting, searching as _searching  # noqa: E402
 
-for _name, _fn in _reduction.METHODS.items():
-    setattr(Tensor, _name, _fn)
+for _mod in (_reduction, _scan, _sorting, _searching):
+    for _name, _fn in _mod.METHODS.items():
+        setattr(Tensor, _name, _fn)

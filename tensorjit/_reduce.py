@@ -15,7 +15,7 @@ from ._shape import collapse, contiguous_strides, wrap_dim
 from ._storage import allocate
 from ._tensor import Tensor, make_dense
 from ._dispatch import PARALLEL_THRESHOLD, get_num_threads, _numba_array_type, _may_overlap, _check_writable
-from .kernels import opdefs
+from .kernels import reductions as opdefs
 from .kernels.cpu import reduction as _gen
 from .kernels.registry import LazyEntries
 

@@ -1,4 +1,4 @@
-"""Reductions built from the rows of ``kernels.opdefs.REDUCTIONS``: sum, prod, mean, amax,
+"""Reductions built from the rows of ``kernels.reductions.REDUCTIONS``: sum, prod, mean, amax,
 amin, any, all, count_nonzero and whole-tensor max/min. The work happens in
 ``tensorjit._reduce.reduce`` (dims, dtypes, layout) and kernels/cpu/reduction.py.
 """
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._reduce import reduce
 from .._tensor import Tensor
-from ..kernels.opdefs import REDUCTIONS
+from ..kernels.reductions import REDUCTIONS
 
 __all__ = ["sum", "prod", "mean", "amax", "amin", "any", "all", "count_nonzero", "max", "min"]
 

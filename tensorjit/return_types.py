@@ -1,0 +1,34 @@
+"""Named tuples returned by ops with several results, as ``torch.return_types``.
+
+>>> import tensorjit as tj
+>>> r = tj.tensor([[1, 5], [7, 2]]).max(dim=1)
+>>> r.values.tolist(), r.indices.tolist()
+([5, 7], [1, 0])
+>>> values, indices = r
+"""
+from collections import namedtuple
+
+__all__ = ["max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
+           "cummin", "frexp", "histogram"]
+
+
+def _make(name, fields):
+    cls = namedtuple(name, fields)
+    cls.__module__ = "tensorjit.return_types"
+    cls.__qualname__ = name
+    return cls
+
+
+max = _make("max", "values indices")  # noqa: A001
+min = _make("min", "values indices")  # noqa: A001
+aminmax = _make("aminmax", "min max")
+sort = _make("sort", "values indices")
+topk = _make("topk", "values indices")
+kthvalue = _make("kthvalue", "values indices")
+median = _make("median", "values indices")
+nanmedian = _make("nanmedian", "values indices")
+mode = _make("mode", "values indices")
+cummax = _make("cummax", "values indices")
+cummin = _make("cummin", "values indices")
+frexp = _make("frexp", "mantissa exponent")
+histogram = _make("histogram", "hist bin_edges")
