@@ -27,6 +27,7 @@ from .ops.reduction import *  # noqa: F401,F403  (sum, mean, max, ...: see its _
 from .ops.scan import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.searching import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
