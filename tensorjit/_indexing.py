@@ -1,12 +1,12 @@
-"""Basic indexing: ints, slices (any step, negative too, as in NumPy), None, ``...`` and
-bools give views; ``t[idx] = value`` writes through such a view with broadcasting and casting.
-
-Index tensors and lists (advanced indexing) are not built yet: they raise IndexError.
+"""Indexing. Basic indices (ints, slices with any step, None, ``...`` and bools) give views;
+``t[idx] = value`` writes through such a view with broadcasting and casting. Index tensors,
+lists and masks (advanced indexing) go to tensorjit/_advindex.py.
 """
 from __future__ import annotations
 
 import operator
 
+from . import _advindex
 from ._tensor import Tensor, make
 
 
@@ -14,8 +14,8 @@ def _as_int(i):
     if isinstance(i, Tensor):
         if i.numel() == 1 and i.dim() == 0 and i._dtype.category == 1:
             return i.item()
-        raise IndexError("indexing with tensors (advanced indexing) is not supported yet: only integers, "
-                         "slices (`:`), ellipsis (`...`), None and booleans are valid indices")
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None, booleans and integer or "
+                         "boolean tensors are valid indices")
     return operator.index(i)
 
 
@@ -82,6 +82,9 @@ def getitem(t, idx):
     >>> x[::-3].tolist(), x[None, 2:4].shape
     ([9, 6, 3, 0], tensorjit.Size([1, 2]))
     """
+    items = _advindex._classify(t, idx)
+    if items is not None:
+        return _advindex.getitem(t, items)
     shape, strides, offset = _parse(t, idx)
     return make(t._data, shape, strides, offset, t._dtype)
 
@@ -94,6 +97,10 @@ def setitem(t, idx, value):
     [[0.0, 7.0, 0.0], [0.0, 7.0, 0.0]]
     """
     from ._copy import copy_, fill_
+    items = _advindex._classify(t, idx)
+    if items is not None:
+        _advindex.setitem(t, items, value, op="setitem")
+        return
     dest = getitem(t, idx)
     if isinstance(value, Tensor):
         copy_(dest, value, _op="setitem")
