@@ -36,55 +36,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 LIBS = ("tensorjit", "numpy", "torch")
 
 
-@dataclass(frozen=True)
-class Case:
-    """One timed expression. ``shapes`` are the float32 inputs; ``expr`` names the expression."""
-    name: str
-    expr: str
-    shapes: tuple
-
-    def inputs(self, lib, mod=None, seed=0):
-        """Fresh float32 inputs for library ``lib`` (``mod``: its module, imported if None)."""
-        rng = np.random.default_rng(seed)
-        arrays = [rng.random(s, dtype=np.float32) for s in self.shapes]
-        if lib == "numpy":
-            return arrays
-        if mod is None:
-            mod = load(lib)
-        return [mod.from_numpy(a) for a in arrays]
-
-    def function(self, lib, mod=None):
-        """A zero-argument callable evaluating the expression on fresh inputs for ``lib``."""
-        xs = self.inputs(lib, mod)
-        if self.expr == "a + b":
-            a, b = xs
-            return lambda: a + b
-        if self.expr == "A + B.T":
-            A, B = xs
-            return lambda: A + B.T
-        if self.expr == "M + row":
-            M, row = xs
-            return lambda: M + row
-        raise ValueError(f"unknown expression {self.expr!r}")
-
-
-CASES = (
-    Case("add 1e2", "a + b", ((100,), (100,))),
-    Case("add 1e4", "a + b", ((10_000,), (10_000,))),
-    Case("add 1e6", "a + b", ((1_000_000,), (1_000_000,))),
-    Case("add 1e7", "a + b", ((10_000_000,), (10_000_000,))),
-    Case("A + B.T 1000x1000", "A + B.T", ((1000, 1000), (1000, 1000))),
-    Case("M + row 1000x1000", "M + row", ((1000, 1000), (1000,))),
-    Case("add 2x2 (per op)", "a + b", ((2, 2), (2, 2))),
-)
-CASE_BY_NAME = {c.name: c for c in CASES}
+from ._bench_cases import Case, CASES, OP_CASES, CASE_BY_NAME  # noqa: E402,F401  (Case: re-exported)
 
 
 def load(lib):
@@ -389,7 +347,7 @@ def _ratio(num, den):
 
 
 _HEADER = ("case", "tensorjit", "NumPy", "PyTorch", "NumPy/tj", "PyTorch/tj")
-_WIDTHS = (20, 11, 11, 11, 9, 10)
+_WIDTHS = (36, 11, 11, 11, 9, 10)
 
 
 def _line(cells):
@@ -452,6 +410,8 @@ def main(argv=None, prog="benchmarks/report.py"):
     p.add_argument("--no-bind", action="store_true",
                    help="don't set OMP_PROC_BIND=true for the measuring processes (it keeps OpenMP "
                         "threads from stacking on one CPU; see Note [bench isolation] in tensorjit/_bench.py)")
+    p.add_argument("--ops", action="store_true",
+                   help="also time the op library (exp, sum, sort, cumsum, gather, cat, ...: OP_CASES)")
     p.add_argument("--case", action="append", choices=list(CASE_BY_NAME), metavar="NAME",
                    help="run only this case (repeatable); one of: " + "; ".join(CASE_BY_NAME))
     args = p.parse_args(argv)
@@ -459,9 +419,9 @@ def main(argv=None, prog="benchmarks/report.py"):
     t0 = time.perf_counter()
     print(environment())
     print(f"median time per call over {args.repeat} repeats of >= {args.min_time * 1e3:g} ms each; "
-          "float32; output allocated by each call; ratio > 1: tensorjit is faster")
+          "float32 data; output allocated by each call; ratio > 1: tensorjit is faster")
     print("before: " + format_cpu_lost(cpu_lost()))
-    cases = [CASE_BY_NAME[n] for n in args.case] if args.case else CASES
+    cases = [CASE_BY_NAME[n] for n in args.case] if args.case else CASES + (OP_CASES if args.ops else ())
     if not args.same_process:
         bind = child_env(not args.no_bind).get("OMP_PROC_BIND")
         print("each library runs in its own fresh process" + (f" with OMP_PROC_BIND={bind}" if bind else ""))

@@ -296,7 +296,21 @@ def _may_overlap(a, out):
     isz = a._dtype.itemsize
     lo_a, hi_a = pa + ea[0] * isz, pa + ea[1] * isz + isz
     lo_o, hi_o = po + eo[0] * out._dtype.itemsize, po + (eo[1] + 1) * out._dtype.itemsize
-    return lo_a < hi_o and lo_o < hi_a
+    if not (lo_a < hi_o and lo_o < hi_a):
+        return False
+    # Interleaved views (x[::2] and x[1::2], a complex tensor's real and imag parts) share a
+    # range but no element: every element of either sits at its offset plus a multiple of
+    # the gcd of all their strides, so an offset difference that gcd doesn't divide means
+    # disjoint.
+    if isz == out._dtype.itemsize and (pa - po) % isz == 0:
+        g = 0
+        for t in (a, out):
+            for n, st in zip(t._shape, t._strides):
+                if n > 1:
+                    g = math.gcd(g, st)
+        if g > 1 and ((pa - po) // isz + a._offset - out._offset) % g:
+            return False
+    return True
 
 
 def _check_writable(out, name, allow_overlap=False):
