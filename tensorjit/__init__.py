@@ -29,6 +29,8 @@ from .ops.sorting import *  # noqa: F401,F403
 from .ops.searching import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403  (gather, scatter, index_*, masks, nonzero)
+from .ops.blas import *  # noqa: F401,F403
+from .ops.random import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
