@@ -35,6 +35,8 @@ from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
 from . import return_types  # noqa: F401
+from .serialization import save, load  # noqa: F401
+from . import safetensors, hdf5  # noqa: F401  (light modules: h5py loads on first use)
 from . import _methods  # noqa: F401  (binds methods and operators to Tensor)
 
 float, double, half, short, int, long, cfloat, cdouble = (_ALIASES[n] for n in (
