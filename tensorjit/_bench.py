@@ -395,6 +395,32 @@ def environment():
     return ", ".join(parts)
 
 
+def plot(rows, path):
+    """A horizontal bar chart of NumPy/tensorjit and PyTorch/tensorjit time ratios per case."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install matplotlib") from None
+    names = [r["case"] for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
+    h = 0.38
+    for k, (lib, label) in enumerate((("numpy", "NumPy time / tensorjit time"),
+                                      ("torch", "PyTorch time / tensorjit time"))):
+        vals = [(r[lib] / r["tensorjit"]) if r.get(lib) and r.get("tensorjit") else 0 for r in rows]
+        ax.barh([i + (k - 0.5) * h for i in range(len(rows))], vals, height=h, label=label)
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_yticks(range(len(rows)), names)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("speed ratio (> 1: tensorjit is faster)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None, prog="benchmarks/report.py"):
     """The full comparison table plus compile times (``python benchmarks/report.py``)."""
     import argparse
@@ -410,6 +436,8 @@ def main(argv=None, prog="benchmarks/report.py"):
     p.add_argument("--no-bind", action="store_true",
                    help="don't set OMP_PROC_BIND=true for the measuring processes (it keeps OpenMP "
                         "threads from stacking on one CPU; see Note [bench isolation] in tensorjit/_bench.py)")
+    p.add_argument("--plot", metavar="PNG", help="also write a bar chart of the speed ratios to this PNG file "
+                                                 "(needs matplotlib)")
     p.add_argument("--ops", action="store_true",
                    help="also time the op library (exp, sum, sort, cumsum, gather, cat, ...: OP_CASES)")
     p.add_argument("--case", action="append", choices=list(CASE_BY_NAME), metavar="NAME",
@@ -429,6 +457,9 @@ def main(argv=None, prog="benchmarks/report.py"):
                    bind=not args.no_bind, log=print)
     print()
     print(format_table(rows))
+    if args.plot:
+        plot(rows, args.plot)
+        print(f"chart written to {args.plot}")
     if not args.no_compile:
         print()
         print("compile cost: a + b on 1000 elements in two fresh processes sharing one empty TENSORJIT_CACHE_DIR")

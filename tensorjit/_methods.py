@@ -1,7 +1,7 @@
 """Binds the functions of the op and view modules to Tensor as methods and operators."""
 from __future__ import annotations
 
-from . import _complex, _copy, _indexing, _views
+from . import _complex, _copy, _html, _indexing, _views
 from ._tensor import Tensor
 from .ops import pointwise as pw
 
@@ -67,6 +67,7 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 Tensor.T = property(_views.T)
+Tensor._repr_html_ = lambda self: _html.repr_html(self)
 Tensor.real = property(_complex.real, lambda self, v: _copy.copy_(_complex.real(self), v))
 Tensor.imag = property(_complex.imag, lambda self, v: _copy.copy_(_complex.imag(self), v))
 for _name, _fn in _complex.METHODS.items():
