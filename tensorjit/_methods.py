@@ -89,6 +89,8 @@ Tensor.__invert__ = _math.bitwise_not
 from .ops import reduction as _reduction, scan as _scan, sorting as _sorting, searching as _searching  # noqa: E402
 from .ops import shape as _shape_ops, indexing as _indexing_ops, blas as _blas, random as _random  # noqa: E402
 
-for _mod in (_reduction, _scan, _sorting, _searching, _shape_ops, _indexing_ops, _blas, _random):
+from . import _protocols  # noqa: E402
+
+for _mod in (_reduction, _scan, _sorting, _searching, _shape_ops, _indexing_ops, _blas, _random, _protocols):
     for _name, _fn in _mod.METHODS.items():
         setattr(Tensor, _name, _fn)
