@@ -4,6 +4,7 @@ Compile budget: every (op, dtype) is a Numba compile, so all dtypes are tested o
 one layout; the dim/layout sweep runs on float32 and int64.
 """
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -261,19 +262,49 @@ def test_many_dims_fall_back_to_a_copy():
 
 
 @pytest.mark.parametrize("shape,dim", [((300, 200), 0), ((40, 70, 5), (0, 1)), ((64, 128), 0), ((200, 3, 30), 0)])
-def test_column_reductions_through_a_tiled_copy(shape, dim):
-    # Large reductions whose kept dims are the fast-moving ones reduce a copy laid out
-    # reduced-dims-last (tensorjit._reduce._columns): results must not change.
+def test_column_reductions(shape, dim):
+    # Reductions whose kept dims are the fast-moving ones: the elementwise kinds run the column
+    # kernel when the contiguous kept run is long enough (Note [column reductions]); the rest
+    # reduce a copy laid out reduced-dims-last (tensorjit._reduce._columns). Results must not change.
     x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
     t = tj.from_numpy(x)
     from tensorjit import _reduce
     rdims = (dim,) if isinstance(dim, int) else dim
     kept = tuple(d for d in range(len(shape)) if d not in rdims)
     assert _reduce._columns(t, kept, rdims)
-    for name in ("sum", "amax"):
+    inner = math.prod(shape[d] for d in range(max(rdims) + 1, len(shape)))
+    from tensorjit._shape import contiguous_strides
+    cm = _reduce._cols_meta(t, kept, rdims, contiguous_strides(tuple(shape[d] for d in kept)), 0)
+    assert (cm is not None) == (inner >= _reduce._MIN_INNER)
+    for name, ref in (("sum", "sum"), ("amax", "max"), ("mean", "mean")):
         r = getattr(t, name)(dim)
-        expected = getattr(x.astype(np.float64), "sum" if name == "sum" else "max")(axis=dim)
+        expected = getattr(x.astype(np.float64), ref)(axis=dim)
         assert r.dtype == tj.float32 and tuple(r.shape) == expected.shape
         np.testing.assert_allclose(r.numpy(), expected, rtol=1e-5, atol=1e-5)
     r = t.sum(dim, keepdim=True)
     assert tuple(r.shape) == tuple(1 if d in rdims else n for d, n in enumerate(shape))
+    _check(t.any(dim), torch.from_numpy(x).any(dim) if isinstance(dim, int) else
+           torch.from_numpy(x).flatten(0, 1).any(0))
+
+
+def test_column_kernel_layouts_and_out():
+    # The column kernel addresses outputs through their strides and offsets, reads offset and
+    # negatively strided outer dims, and runs in parallel above the threshold.
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((6, 5, 40)).astype(np.float32)
+    t, tv = tj.from_numpy(a), torch.from_numpy(a)
+    o = tj.zeros(40, 5)
+    tj.sum(t, 0, out=o.t())
+    _check(o.t(), torch.sum(tv, 0))
+    o = tj.zeros(2, 240)
+    tj.amin(t, 1, out=o[1].view(6, 40))          # an out= view at an offset
+    _check(o[1].view(6, 40), torch.amin(tv, 1))
+    _check(tj.sum(t[::-1, 1:], 1), torch.sum(tv.flip(0)[:, 1:], 1))
+    _check(tj.prod(t[:, :3], 1), torch.prod(tv[:, :3], 1))
+    i = rng.integers(-5, 6, (7, 30)).astype(np.int64)
+    _check(tj.sum(tj.from_numpy(i), 0), torch.sum(torch.from_numpy(i), 0))
+    w = rng.uniform(0, 1, (3, 50000)).astype(np.float32)            # 1.5e5 elements: parallel
+    ref = w.astype(np.float64).sum(0)
+    got = tj.from_numpy(w).sum(0)
+    assert got.dtype == tj.float32
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-6)

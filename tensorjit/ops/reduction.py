@@ -1,14 +1,19 @@
 """Reductions built from the rows of ``kernels.reductions.REDUCTIONS``: sum, prod, mean, amax,
-amin, any, all, count_nonzero and whole-tensor max/min. The work happens in
-``tensorjit._reduce.reduce`` (dims, dtypes, layout) and kernels/cpu/reduction.py.
+amin, any, all, count_nonzero, max/min (whole tensor or along a dim), and, from
+tensorjit/_reduce_stats.py, nansum, nanmean, var, std, var_mean, std_mean, norm, argmax,
+argmin, aminmax and logsumexp. The work happens in ``tensorjit._reduce`` (dims, dtypes,
+layout) and kernels/cpu/reduction.py.
 """
 from __future__ import annotations
 
 from .._reduce import reduce
+from .._reduce_stats import (nansum, nanmean, var, std, var_mean, std_mean, norm, argmax, argmin, aminmax,
+                             logsumexp, max_min_dim)
 from .._tensor import Tensor
 from ..kernels.reductions import REDUCTIONS
 
-__all__ = ["sum", "prod", "mean", "amax", "amin", "any", "all", "count_nonzero", "max", "min"]
+__all__ = ["sum", "prod", "mean", "amax", "amin", "any", "all", "count_nonzero", "max", "min", "nansum", "nanmean",
+           "var", "std", "var_mean", "std_mean", "norm", "argmax", "argmin", "aminmax", "logsumexp"]
 
 _R = REDUCTIONS
 
@@ -101,19 +106,23 @@ def count_nonzero(input, dim=None):
 
 
 def max(input, *args, **kwargs):
-    """The largest element of ``input`` (a 0-d tensor); NaN wins. ``max(a, b)`` is ``maximum``.
-
-    ``dim=`` (values and indices) is not implemented yet.
+    """The largest element of ``input`` (a 0-d tensor); NaN wins. ``max(a, b)`` is ``maximum``;
+    ``max(input, dim, keepdim=False, *, out=None)`` gives ``return_types.max(values, indices)``
+    (int64 indices of the first occurrence, of the first NaN where there is one).
 
     >>> import tensorjit as tj
     >>> tj.tensor([[1, 5], [7, 2]]).max().item()
     7
+    >>> r = tj.tensor([[1, 5], [7, 2]]).max(1)
+    >>> r.values.tolist(), r.indices.tolist()
+    ([5, 7], [1, 0])
     """
     return _max_min("max", "amax", "maximum", input, args, kwargs)
 
 
 def min(input, *args, **kwargs):
-    """The smallest element of ``input`` (a 0-d tensor); NaN wins. ``min(a, b)`` is ``minimum``.
+    """The smallest element of ``input`` (a 0-d tensor); NaN wins. ``min(a, b)`` is ``minimum``;
+    ``min(input, dim, keepdim=False, *, out=None)`` gives ``return_types.min(values, indices)``.
 
     >>> import tensorjit as tj
     >>> tj.tensor([[1, 5], [7, 2]]).min().item()
@@ -123,13 +132,27 @@ def min(input, *args, **kwargs):
 
 
 def _max_min(name, rname, pointwise_name, input, args, kwargs):
-    if len(args) == 1 and isinstance(args[0], Tensor) and not kwargs:
+    other = kwargs.pop("other", None) if "other" in kwargs else None
+    if other is None and len(args) == 1 and isinstance(args[0], Tensor):
+        other, args = args[0], ()
+    if other is not None:
+        if args or set(kwargs) - {"out"}:
+            raise TypeError(f"{name}(): {name}(input, other) takes only the keyword argument out")
         from . import pointwise
-        return getattr(pointwise, pointwise_name)(input, args[0])
-    if args or kwargs:
-        raise NotImplementedError(f"{name}(): only the whole-tensor form {name}(input) and {name}(input, other) "
-                                  f"are implemented; use amax/amin for values along dims")
-    return reduce(_R[rname], input, None, False, name=name)
+        return getattr(pointwise, pointwise_name)(input, other, **kwargs)
+    if not args and "dim" not in kwargs:
+        if kwargs:
+            raise TypeError(f"{name}(): unexpected keyword arguments {sorted(kwargs)} without dim")
+        return reduce(_R[rname], input, None, False, name=name)
+    names = ("dim", "keepdim")
+    if len(args) > 2:
+        raise TypeError(f"{name}(): takes at most 3 positional arguments ({len(args) + 1} given)")
+    bound = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names + ("out",) or k in bound:
+            raise TypeError(f"{name}(): got an unexpected or repeated keyword argument '{k}'")
+        bound[k] = v
+    return max_min_dim(name, input, bound["dim"], bound.get("keepdim", False), bound.get("out"))
 
 
 def _dims_or_none(dim):
@@ -138,4 +161,6 @@ def _dims_or_none(dim):
 
 
 METHODS = {"sum": sum, "prod": prod, "mean": mean, "amax": amax, "amin": amin, "any": any, "all": all,
-           "count_nonzero": count_nonzero, "max": max, "min": min}
+           "count_nonzero": count_nonzero, "max": max, "min": min, "nansum": nansum, "nanmean": nanmean,
+           "var": var, "std": std, "norm": norm, "argmax": argmax, "argmin": argmin, "aminmax": aminmax,
+           "logsumexp": logsumexp}
