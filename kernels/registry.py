@@ -93,6 +93,9 @@ def load_source(relpath):
     its ``cache=True`` functions keep their compiled code there like generated kernels do
     (Note [kernel cache]). Such files hold generic ``@njit`` functions that Numba specialises
     per argument dtype on first call: sorting, scans and the other row kernels."""
+    mod = _modules.get("src_" + relpath[:-3].replace("/", "_"))
+    if mod is not None:
+        return mod
     with open(os.path.join(_HERE, relpath)) as f:
         text = f.read()
     return load_module("src_" + relpath[:-3].replace("/", "_"), text)
