@@ -16,13 +16,19 @@ import numpy as np
 
 from . import _dtypes
 from ._dispatch import get_num_threads, layout, PARALLEL_THRESHOLD, _may_overlap, _check_writable
-from ._shape import (broadcast_shapes, broadcast_strides, contiguous_strides, output_permutation,
+from ._shape import (broadcast_shapes, broadcast_strides, output_permutation,
                      strides_for_permutation)
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
 from .kernels.registry import LazyEntries
 
 _KERNELS = {}
+
+
+class IndexOutOfRangeError(IndexError, RuntimeError):
+    """An index outside its dim, where PyTorch raises IndexError on some paths and RuntimeError
+    on others (index_select, index_fill): both ``except`` clauses catch it."""
+
 _SELECT = [None]
 
 
@@ -134,9 +140,8 @@ def as_index(obj, op):
     if d.category != _dtypes.INT:
         raise IndexError(f"{op}: tensors used as indices must be long, int, byte or bool tensors, "
                          f"got {d.name}")
-    if d is not _dtypes.int64:
-        obj = obj.to(_dtypes.int64)
-    return obj.contiguous()
+    # Strides are kept: they decide the layout of a gather's result (Note [index layout]).
+    return obj if d is _dtypes.int64 else obj.to(_dtypes.int64)
 
 
 def check_bounds(idx, size, dim, op, negative=True, error=IndexError, message=None):
@@ -170,8 +175,9 @@ def nonzero(mask):
     nd = len(mask._shape)
     out = allocate(n * nd, _dtypes.int64)
     if n:
-        sk.nonzero(flat, np.array(mask._shape, np.int64), out.reshape(n, nd))
-    return make_dense(out, (n, nd), contiguous_strides((n, nd)), 0, _dtypes.int64)
+        # Column-major, as PyTorch's: each coordinate column is contiguous.
+        sk.nonzero(flat, np.array(mask._shape, np.int64), out.reshape(nd, n).T)
+    return make(out, (n, nd), (1, n), 0, _dtypes.int64)
 
 
 def compress(x, mask):
@@ -189,7 +195,7 @@ def compress(x, mask):
         if t > 1:
             sk.compress_par(xf, mf, data.view(kd), t)
         else:
-            sk.compress(xf, mf, data.view(kd), 0, n_all, 0)
+            sk.compress(xf, mf, data.view(kd), 0, n_all, 0, n)
     return make_dense(data, (n,), (1,), 0, x._dtype)
 
 
@@ -198,8 +204,9 @@ _ADV, _MASK = "adv", "mask"
 
 
 def _classify(t, idx):
-    """A list of index items: None, True/False, Ellipsis, int, slice, (_ADV, int64 tensor) or
-    (_MASK, bool tensor); or None when ``idx`` holds no index tensor (basic indexing)."""
+    """(items, advanced): a list of index items (None, True/False, Ellipsis, int, slice,
+    (_ADV, int64 tensor) or (_MASK, bool tensor)) and whether any is an index tensor or mask.
+    0-d integer and bool tensors become Python ints and bools."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     items, advanced = [], False
@@ -227,7 +234,7 @@ def _classify(t, idx):
             advanced = True
         else:
             items.append(i)
-    return items if advanced else None
+    return items, advanced
 
 
 def _consumes(item):
@@ -253,7 +260,13 @@ def _plan(t, items, op):
             basic.append(Ellipsis)
             pos += nd - consumed
             d += nd - consumed
-        elif i is None or isinstance(i, bool):
+        elif isinstance(i, bool):
+            # Next to index tensors a bool is one too, as in PyTorch: a new dim indexed by
+            # [0] (True) or [] (False), which broadcasts with the others.
+            basic.append(None)
+            adv.append((pos, _bool_index(i), None))
+            pos += 1
+        elif i is None:
             basic.append(i)
             pos += 1
         elif isinstance(i, slice):
@@ -284,8 +297,57 @@ def _plan(t, items, op):
     return getitem(t, tuple(basic)), adv
 
 
+def _bool_index(b):
+    from ._creation import tensor
+    return tensor([0] if b else [], dtype=_dtypes.int64)
+
+
+def _view_strides(shape, strides, new_shape):
+    """PyTorch's strides for ``view(new_shape)`` of (shape, strides) where only size-1 dims are
+    added (its computeStride): the strides of the new size-1 dims steer layout choices."""
+    new = [0] * len(new_shape)
+    vd = len(new_shape) - 1
+    base = strides[-1] if strides else 1
+    tn = vn = 1
+    for td in range(len(shape) - 1, -1, -1):
+        tn *= shape[td]
+        if td == 0 or (shape[td - 1] != 1 and strides[td - 1] != tn * base):
+            while vd >= 0 and (vn < tn or new_shape[vd] == 1):
+                new[vd] = vn * base
+                vn *= new_shape[vd]
+                vd -= 1
+            if td > 0:
+                base, tn, vn = strides[td - 1], 1, 1
+    while vd >= 0:          # a 0-d index
+        new[vd] = 1
+        vd -= 1
+    return tuple(new)
+
+
+def _expand_strides(shape, strides, to_shape):
+    """PyTorch's strides for ``expand(to_shape)`` (new leading size-1 dims are not 0)."""
+    out = [0] * len(to_shape)
+    off = len(to_shape) - len(shape)
+    for i in range(len(to_shape) - 1, -1, -1):
+        d = i - off
+        n = shape[d] if d >= 0 else 1
+        st = strides[d] if d >= 0 else (to_shape[i + 1] * out[i + 1] if i + 1 < len(to_shape) else 1)
+        out[i] = 0 if n != to_shape[i] else st
+    return tuple(out)
+
+
+def _torch_index_strides(ix, bshape, nbefore, shape):
+    """The strides PyTorch's TensorIterator sees for index tensor ``ix``: expanded to ``bshape``,
+    viewed with size-1 dims around it, then broadcast over the iteration ``shape``."""
+    st = ix._strides if ix._shape == bshape else _expand_strides(ix._shape, ix._strides, bshape)
+    full = (1,) * nbefore + bshape + (1,) * (len(shape) - nbefore - len(bshape))
+    st = _view_strides(bshape, st, full) if bshape else (1,) * len(full)
+    return tuple(0 if n == 1 and m != 1 else s for n, m, s in zip(full, shape, st))
+
+
 def _layout(v, adv, op):
-    """(result shape, b strides, [(index, strides, size, indexed stride)]) of Note [index layout]."""
+    """(result shape, b strides, [(index, strides, size, indexed stride)], [index strides as PyTorch
+    sees them]) of Note [index layout]."""
     shapes = [ix._shape for _, ix, _ in adv]
     try:
         bshape = broadcast_shapes(*shapes, op=op)
@@ -309,7 +371,8 @@ def _layout(v, adv, op):
     bstr = tuple(v._strides[q] for q in before) + (0,) * nb + tuple(v._strides[q] for q in after)
     indices = [(ix, zb + broadcast_strides(ix._shape, ix._strides, bshape) + za, v._shape[p], v._strides[p])
                for p, ix, _ in adv]
-    return shape, bstr, indices
+    seen = [_torch_index_strides(ix, bshape, len(before), shape) for _, ix, _ in adv]
+    return shape, bstr, indices, seen
 
 
 def getitem(t, items):
@@ -318,11 +381,11 @@ def getitem(t, items):
             items[0][1]._shape == t._shape and t.dim() > 0:
         return compress(t, items[0][1])          # x[mask] with a full mask: one compaction pass
     v, adv = _plan(t, items, "index")
-    shape, bstr, indices = _layout(v, adv, "index")
+    shape, bstr, indices, seen = _layout(v, adv, "index")
     d = t._dtype
     data = allocate(math.prod(shape), d)
     # The result's dim order follows the restrided operands, as PyTorch's TensorIterator does.
-    perm = output_permutation(shape, [tuple(abs(s) for s in bstr)] + [ix[1] for ix in indices])
+    perm = output_permutation(shape, [tuple(abs(s) for s in bstr)] + seen)
     out = make(data, shape, strides_for_permutation(shape, perm), 0, d)
     run("get", d, shape, (out, out._strides), (v, bstr), indices)
     return out
@@ -333,7 +396,7 @@ def setitem(t, items, value, accumulate=False, op="index_put_"):
     from ._copy import _check_fits
     from ._creation import tensor
     v, adv = _plan(t, items, op)
-    shape, bstr, indices = _layout(v, adv, op)
+    shape, bstr, indices, _ = _layout(v, adv, op)
     d = t._dtype
     if not isinstance(value, Tensor):
         if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
@@ -353,6 +416,8 @@ def setitem(t, items, value, accumulate=False, op="index_put_"):
         value = value.to(d)
     elif _may_overlap(value, t):
         value = value.clone()
+    # Index tensors are read while t is written: one that views t's memory is read from a copy.
+    indices = [(ix[0].clone(),) + ix[1:] if _may_overlap(ix[0], t) else ix for ix in indices]
     vstr = broadcast_strides(value._shape, value._strides, shape)
     run("acc" if accumulate else "put", d, shape, (value, vstr), (v, bstr), indices,
         "add" if accumulate else None)

@@ -82,10 +82,10 @@ def getitem(t, idx):
     >>> x[::-3].tolist(), x[None, 2:4].shape
     ([9, 6, 3, 0], tensorjit.Size([1, 2]))
     """
-    items = _advindex._classify(t, idx)
-    if items is not None:
+    items, advanced = _advindex._classify(t, idx)
+    if advanced:
         return _advindex.getitem(t, items)
-    shape, strides, offset = _parse(t, idx)
+    shape, strides, offset = _parse(t, tuple(items))
     return make(t._data, shape, strides, offset, t._dtype)
 
 
@@ -97,11 +97,12 @@ def setitem(t, idx, value):
     [[0.0, 7.0, 0.0], [0.0, 7.0, 0.0]]
     """
     from ._copy import copy_, fill_
-    items = _advindex._classify(t, idx)
-    if items is not None:
+    items, advanced = _advindex._classify(t, idx)
+    if advanced:
         _advindex.setitem(t, items, value, op="setitem")
         return
-    dest = getitem(t, idx)
+    shape, strides, offset = _parse(t, tuple(items))
+    dest = make(t._data, shape, strides, offset, t._dtype)
     if isinstance(value, Tensor):
         copy_(dest, value, _op="setitem")
     else:

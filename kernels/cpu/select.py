@@ -48,13 +48,18 @@ def nonzero(mask, shape, out):
 
 
 @njit(nogil=True, cache=True)
-def compress(x, mask, out, lo, hi, start):
-    """Copy ``x[p]`` for every True ``mask[p]``, p in ``[lo, hi)``, to ``out`` from ``start`` on."""
+def compress(x, mask, out, lo, hi, start, stop):
+    """Copy ``x[p]`` for every True ``mask[p]``, p in ``[lo, hi)``, to ``out[start:stop]``.
+
+    Branch-free (a 50% random mask defeats branch prediction): every element is written at
+    the next free slot, which only advances past a selected one. Writing stops once ``stop``
+    slots are filled, so nothing lands past this range (another chunk's)."""
     r = start
-    for p in range(lo, hi):
-        if mask[p]:
-            out[r] = x[p]
-            r += 1
+    p = lo
+    while p < hi and r < stop:
+        out[r] = x[p]
+        r += 1 if mask[p] else 0
+        p += 1
 
 
 @njit(nogil=True, cache=True, parallel=True)
@@ -69,4 +74,4 @@ def compress_par(x, mask, out, nchunks):
     for c in range(nchunks):
         counts[c + 1] += counts[c]
     for c in prange(nchunks):
-        compress(x, mask, out, min(n, c * chunk), min(n, (c + 1) * chunk), counts[c])
+        compress(x, mask, out, min(n, c * chunk), min(n, (c + 1) * chunk), counts[c], counts[c + 1])

@@ -8,9 +8,10 @@ its tensors untouched.
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import _dtypes
-from .._advindex import as_index, check_bounds, compress, nonzero as _nonzero, run, setitem, _ADV, _MASK
+from .._advindex import IndexOutOfRangeError, as_index, check_bounds, compress, nonzero as _nonzero, run, setitem, _ADV, _MASK
 from .._dispatch import _may_overlap, _check_writable
 from .._shape import broadcast_shapes, contiguous_strides, wrap_dim
 from .._storage import allocate
@@ -27,11 +28,19 @@ def _tensor_arg(x, op, name="input"):
     return x
 
 
-def _index_arg(index, op, name="index"):
+# Ops whose index must be int64 (as in PyTorch, which takes int32 elsewhere), with the error type it raises.
+_INT64_ONLY = {"take": RuntimeError, "take_along_dim": RuntimeError, "index_copy_": RuntimeError,
+               "index_fill_": IndexError, "put_": RuntimeError}
+
+
+def _index_arg(index, op, name="index", int32=None):
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(index).__name__}")
-    if index._dtype is not _dtypes.int64 and index._dtype is not _dtypes.int32:
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index._dtype.name}")
+    int32 = op not in _INT64_ONLY if int32 is None else int32
+    if index._dtype is not _dtypes.int64 and (index._dtype is not _dtypes.int32 or not int32):
+        want = "int32 or int64" if int32 else "int64"
+        raise _INT64_ONLY.get(op, RuntimeError)(f"{op}(): Expected dtype {want} for {name}, got "
+                                                f"{index._dtype.name}")
     return as_index(index, op)
 
 
@@ -50,6 +59,12 @@ def _scalar_tensor(value, dtype, op):
         value = value.item()
     _check_fits(value, dtype, op)
     return tensor(value if dtype.category != _dtypes.INT or isinstance(value, int) else int(value), dtype=dtype)
+
+
+def _contiguous_copy(x):
+    """A new contiguous tensor with ``x``'s values (PyTorch's out-of-place scatter-style ops
+    return contiguous results whatever the input's layout)."""
+    return x.clone() if x.is_contiguous() else x.contiguous()
 
 
 def _as_operand(x, dest, op):
@@ -74,7 +89,7 @@ def index_select(input, dim, index, *, out=None):
     x = input.reshape(1) if nd == 0 else input
     index = index.reshape(-1)
     size = x._shape[dim]
-    check_bounds(index, size, dim, "index_select", negative=False, error=IndexError,
+    check_bounds(index, size, dim, "index_select", negative=False, error=IndexOutOfRangeError,
                  message="index_select(): index {index} is out of range for dimension {dim} (of size {size})")
     shape = x._shape[:dim] + (index.numel(),) + x._shape[dim + 1:]
     bstr = x._strides[:dim] + (0,) + x._strides[dim + 1:]
@@ -167,7 +182,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     [50]
     """
     _tensor_arg(input, "take_along_dim")
-    indices = _index_arg(indices, "take_along_dim", "indices")
+    # int32 indices only without a dim, as PyTorch's
+    indices = _index_arg(indices, "take_along_dim", "indices", int32=dim is None)
     if dim is None:
         return _finish(gather(input.reshape(-1), 0, _wrap(indices.reshape(-1), input.numel(), "take_along_dim")),
                        out, "take_along_dim")
@@ -190,13 +206,13 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 def _wrap(index, size, op):
     """Index tensor with negative entries moved into ``[0, size)`` (PyTorch's take_along_dim)."""
-    check_bounds(index, size, None, op, error=IndexError,
+    check_bounds(index, size, None, op, error=RuntimeError,
                  message="{op}(): index {index} is out of bounds for size {size}")
     from .pointwise import add, lt, where
     return where(lt(index, 0), add(index, size), index)
 
 
-def take(input, index):
+def take(input, index, *, out=None):
     """``input`` as a flat row-major tensor, read at ``index`` (result has ``index``'s shape).
 
     >>> import tensorjit as tj
@@ -214,11 +230,16 @@ def take(input, index):
         shape = index._shape or (1,)
         run("get", input._dtype, shape, (res, contiguous_strides(shape)), (flat, (0,) * len(shape)),
             [(index.reshape(shape), index._strides or (1,), n, flat._strides[0])])
-    return res
+    return _finish(res, out, "take")
 
 
 # -- scatter family -----------------------------------------------------------------------------
-_SCATTER_REDUCE = {"sum": "add", "prod": "mul", "amax": "max", "amin": "min", "mean": "add"}
+# PyTorch also takes "max" and "min" for "amax" and "amin".
+_SCATTER_REDUCE = {"sum": "add", "prod": "mul", "amax": "max", "amin": "min", "mean": "add", "max": "max",
+                   "min": "min"}
+# (reduction, dtype categories it is not implemented for), as PyTorch's kernels.
+_SCATTER_REDUCE_MISSING = {"mean": (_dtypes.BOOL,), "amax": (_dtypes.COMPLEX,), "amin": (_dtypes.COMPLEX,),
+                           "max": (_dtypes.COMPLEX,), "min": (_dtypes.COMPLEX,)}
 _LEGACY_REDUCE = {"add": "add", "multiply": "mul"}
 
 
@@ -238,8 +259,8 @@ def _scatter_into(self, dim, index, src, combine, op):
     check_bounds(index, size, dim, op, negative=False, error=RuntimeError)
     if index.numel() == 0:
         return self
-    shape, bstr, ix = _along(self, dim, index)
-    ix = (_as_operand(ix[0], self, op),) + ix[1:]
+    # An index viewing self is read from a copy (its strides are the copy's, not the view's).
+    shape, bstr, ix = _along(self, dim, _as_operand(index, self, op))
     if src.dim() == 0:
         astr = (0,) * len(shape)
     else:
@@ -270,15 +291,16 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     return _scatter_into(self, dim, index, src, combine, "scatter_")
 
 
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """Out-of-place ``scatter_``.
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+    """Out-of-place ``scatter_`` (a contiguous result).
 
     >>> import tensorjit as tj
     >>> tj.scatter(tj.zeros(3), 0, tj.tensor([1]), tj.tensor([5.0])).tolist()
     [0.0, 5.0, 0.0]
     """
     _tensor_arg(input, "scatter")
-    return scatter_(input.clone(), dim, index, src, value=value, reduce=reduce)
+    res = scatter_(_contiguous_copy(input), dim, index, src, value=value, reduce=reduce)
+    return _finish(res, out, "scatter")
 
 
 def scatter_add_(self, dim, index, src):
@@ -293,10 +315,10 @@ def scatter_add_(self, dim, index, src):
     return _scatter_into(self, dim, index, src, "add", "scatter_add_")
 
 
-def scatter_add(input, dim, index, src):
-    """Out-of-place ``scatter_add_``."""
+def scatter_add(input, dim, index, src, *, out=None):
+    """Out-of-place ``scatter_add_`` (a contiguous result)."""
     _tensor_arg(input, "scatter_add")
-    return scatter_add_(input.clone(), dim, index, src)
+    return _finish(scatter_add_(_contiguous_copy(input), dim, index, src), out, "scatter_add")
 
 
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
@@ -314,6 +336,8 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     _tensor_arg(src, op, "src")
     if reduce not in _SCATTER_REDUCE:
         raise RuntimeError(f"{op}(): reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if self._dtype.category in _SCATTER_REDUCE_MISSING.get(reduce, ()):
+        raise NotImplementedError(f"{op}(): reduce={reduce!r} is not implemented for {self._dtype.name}")
     index_t = _index_arg(index, op)
     if src._dtype is not self._dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype (got {self._dtype.name} "
@@ -325,7 +349,7 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
         return self
     src = _as_operand(src, self, op)
     if reduce == "mean":
-        counts = _new(self._shape, self._dtype)
+        counts = _new(self._shape, _dtypes.int64)      # int64 counts: maximum has no complex kernel
         counts.fill_(1 if include_self else 0)
         if not include_self:
             _scatter_into(self, d, index_t, 0, None, op)
@@ -345,6 +369,7 @@ def _identity(reduce, d):
         return 0
     if reduce == "prod":
         return 1
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     if d is _dtypes.bool:
         return reduce == "amin"
     if d.category == _dtypes.INT:
@@ -353,10 +378,11 @@ def _identity(reduce, d):
     return -math.inf if reduce == "amax" else math.inf
 
 
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    """Out-of-place ``scatter_reduce_``."""
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    """Out-of-place ``scatter_reduce_`` (a contiguous result)."""
     _tensor_arg(input, "scatter_reduce")
-    return scatter_reduce_(input.clone(), dim, index, src, reduce, include_self=include_self)
+    res = scatter_reduce_(_contiguous_copy(input), dim, index, src, reduce, include_self=include_self)
+    return _finish(res, out, "scatter_reduce")
 
 
 # -- index_add / index_copy / index_fill ---------------------------------------------------------
@@ -370,19 +396,42 @@ def _index_dim(self, dim, index, source, op, fill=False):
     dim = wrap_dim(dim, max(nd, 1), op)
     x = self.reshape(1) if nd == 0 else self
     size = x._shape[dim]
-    check_bounds(index, size, dim, op, negative=fill, error=IndexError if op == "index_copy_" else RuntimeError)
     shape = x._shape[:dim] + (index.numel(),) + x._shape[dim + 1:]
     if not fill:
-        want = shape if nd else ((index.numel(),) if source.dim() else ())
-        if source._shape != want and not (nd == 0 and source.numel() == index.numel()):
-            raise RuntimeError(f"{op}(): source {list(source._shape)} must have the shape of self "
-                               f"{list(self._shape)} with dimension {dim} of size {index.numel()}")
+        _check_source(self, dim, index.numel(), source, op)
         if source._dtype is not self._dtype:
             raise RuntimeError(f"{op}(): self ({self._dtype.name}) and source ({source._dtype.name}) must have "
                                f"the same scalar type")
+    check_bounds(index, size, dim, op, negative=fill,
+                 error={"index_add_": RuntimeError, "index_copy_": IndexError}.get(op, IndexOutOfRangeError))
     bstr = x._strides[:dim] + (0,) + x._strides[dim + 1:]
     istr = tuple(index._strides[0] if d == dim else 0 for d in range(len(shape)))
     return x, shape, bstr, (index, istr, size, x._strides[dim])
+
+
+def _check_source(self, dim, n, source, op):
+    """PyTorch's shape rules (and error types) for the source of index_add_ / index_copy_."""
+    nd, sd = self.dim(), source.dim()
+    if op == "index_copy_":
+        if nd and sd and nd != sd:
+            raise IndexError(f"{op}(): When source and destination are not scalars, their dimensionality must "
+                             f"match. Source dimensionality ({sd}), destination dimensionality ({nd})")
+        if (source._shape[dim] if sd else 1) != n:
+            raise IndexError(f"{op}(): Number of indices ({n}) should be equal to source.size(dim) "
+                             f"({source._shape[dim] if sd else 1})")
+        for d in range(min(nd, sd)):
+            if d != dim and source._shape[d] != self._shape[d]:
+                raise RuntimeError(f"{op}(): Source/destination tensor must have same slice shapes. Destination "
+                                   f"slice shape: {self._shape[d]} at dimension {d} and source slice shape: "
+                                   f"{source._shape[d]} at dimension {d}.")
+        return
+    if sd and (source._shape[dim] if dim < sd else 1) != n:
+        raise RuntimeError(f"{op}(): Number of indices ({n}) should be equal to source.size(dim): "
+                           f"({source._shape[dim] if dim < sd else 1}), for dim: {dim}")
+    want = self._shape[:dim] + (n,) + self._shape[dim + 1:] if nd else ()
+    if (sd or nd) and source._shape != want:
+        raise RuntimeError(f"{op}(): source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {list(self._shape)} source.shape = {list(source._shape)}")
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
@@ -442,13 +491,13 @@ def index_fill_(self, dim, index, value):
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """Out-of-place ``index_add_``."""
     _tensor_arg(input, "index_add")
-    return _finish(index_add_(input.clone(), dim, index, source, alpha=alpha), out, "index_add")
+    return _finish(index_add_(_contiguous_copy(input), dim, index, source, alpha=alpha), out, "index_add")
 
 
-def index_copy(input, dim, index, source):
-    """Out-of-place ``index_copy_``."""
+def index_copy(input, dim, index, source, *, out=None):
+    """Out-of-place ``index_copy_`` (a contiguous result)."""
     _tensor_arg(input, "index_copy")
-    return index_copy_(input.clone(), dim, index, source)
+    return _finish(index_copy_(_contiguous_copy(input), dim, index, source), out, "index_copy")
 
 
 def index_fill(input, dim, index, value):
@@ -470,11 +519,15 @@ def index_put_(self, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put_(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
     items = []
-    for ix in indices:
-        if ix is None:
-            items.append(slice(None))
-            continue
-        ix = as_index(_tensor_arg(ix, "index_put_", "indices"), "index_put_")
+    for k, ix in enumerate(indices):
+        if not isinstance(ix, Tensor):
+            raise TypeError(f"index_put_(): expected Tensor as element {k} in argument 'indices', but got "
+                            f"{type(ix).__name__}")
+        if ix._dtype is _dtypes.uint8:
+            warnings.warn("indexing with dtype uint8 is deprecated, please use a dtype bool instead.",
+                          UserWarning, stacklevel=2)
+            ix = ix.to(_dtypes.bool)
+        ix = as_index(ix, "index_put_")
         items.append((_MASK, ix) if ix._dtype is _dtypes.bool else (_ADV, ix))
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put_(): argument 'values' must be Tensor, not {type(values).__name__}")
@@ -513,7 +566,7 @@ def put_(self, index, source, accumulate=False):
         raise RuntimeError(f"{op}(): self ({self._dtype.name}) and source ({source._dtype.name}) must have the "
                            f"same scalar type")
     if source.numel() != index.numel():
-        raise RuntimeError(f"{op}(): Expected source and index to have the same number of elements, but got "
+        raise IndexError(f"{op}(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
     n = self.numel()
     check_bounds(index, n, 0, op, error=IndexError,
@@ -580,7 +633,7 @@ def masked_fill(input, mask, value):
     _mask_arg(mask, "masked_fill")
     shape = broadcast_shapes(input._shape, mask._shape, op="masked_fill")
     from .._views import expand
-    res = expand(input, *shape).contiguous() if shape != input._shape else input.clone()
+    res = expand(input, *shape).contiguous() if shape != input._shape else _contiguous_copy(input)
     return masked_fill_(res, mask, value)
 
 
@@ -642,7 +695,7 @@ def masked_scatter(input, mask, source):
     _tensor_arg(input, "masked_scatter")
     shape = broadcast_shapes(input._shape, mask._shape, op="masked_scatter")
     from .._views import expand
-    res = expand(input, *shape).contiguous() if shape != input._shape else input.clone()
+    res = expand(input, *shape).contiguous() if shape != input._shape else _contiguous_copy(input)
     return masked_scatter_(res, mask, source)
 
 
@@ -661,7 +714,13 @@ def nonzero(input, *, out=None, as_tuple=False):
         x = input.reshape(1) if input.dim() == 0 else input
         coords = _nonzero(x)
         return tuple(coords[:, j].contiguous() for j in range(x.dim()))
-    return _finish(_nonzero(input), out, "nonzero")
+    res = _nonzero(input)
+    if out is not None and isinstance(out, Tensor) and out._shape != res._shape and out._dtype is res._dtype:
+        # A resized out= takes the result's column-major strides, as PyTorch's.
+        from .._views import resize_
+        resize_(out, res._shape)
+        out._strides, out._dense = res._strides, res._dense
+    return _finish(res, out, "nonzero")
 
 
 def argwhere(input):
