@@ -9,6 +9,7 @@ from ._dispatch import cast_into, check_operand, _check_writable
 from ._shape import broadcast_shapes, like_strides
 from ._storage import allocate
 from ._tensor import Tensor, make
+from .cuda._tensor import CudaTensor
 
 
 def copy_(self, src, non_blocking=False, *, _op="copy_"):
@@ -29,8 +30,23 @@ def copy_(self, src, non_blocking=False, *, _op="copy_"):
     if b != self._shape:
         raise RuntimeError(f"{_op}: source shape {tuple(src._shape)} ({src._dtype.name}) cannot be broadcast to "
                            f"the destination shape {tuple(self._shape)} ({self._dtype.name})")
+    if type(self) is CudaTensor or type(src) is CudaTensor:
+        return _copy_devices(self, src, _op)
     _check_writable(self, _op)
     return cast_into(self, src)
+
+
+def _copy_devices(dest, src, op):
+    """``copy_`` where a CUDA tensor is involved: move ``src`` to ``dest``'s device (one transfer
+    in ``src``'s dtype), then copy and convert there."""
+    from .cuda import _dispatch as cu
+    if type(dest) is CudaTensor:
+        cu.check_writable(dest, op)
+        if type(src) is not CudaTensor or src.device != dest.device:
+            src = cu.to_device(src if type(src) is not CudaTensor else cu.to_host(src), dest.device)
+        return cu.cast_into(dest, src)
+    _check_writable(dest, op)
+    return cast_into(dest, cu.to_host(src))
 
 
 def fill_(self, value, *, _op="fill_"):
@@ -47,6 +63,9 @@ def fill_(self, value, *, _op="fill_"):
         value = value.item()
     check_operand(value, _op)
     _check_fits(value, self._dtype, _op)
+    if type(self) is CudaTensor:
+        from .cuda._dispatch import cast_into as cuda_cast_into
+        return cuda_cast_into(self, value)
     # Filling an expanded tensor writes one value many times over: harmless.
     _check_writable(self, _op, allow_overlap=True)
     return cast_into(self, value)
@@ -73,14 +92,25 @@ def zero_(self):
     return fill_(self, 0, _op="zero_")
 
 
-def _convert(t, dtype, device, copy):
-    dtype = t._dtype if dtype is None else _dtypes.as_dtype(dtype, op="to")
-    device = t.device if device is None else as_device(device, op="to")
-    if dtype is t._dtype and device == t.device and not copy:
+def _convert(t, dtype, device, copy, op="to"):
+    dtype = t._dtype if dtype is None else _dtypes.as_dtype(dtype, op=op)
+    device = t.device if device is None else as_device(device, op=op)
+    here = t.device
+    if dtype is t._dtype and device == here and not copy:
         return t
+    if device != here:
+        # One transfer in the dtype with fewer bytes; the conversion happens on either side.
+        from .cuda import _dispatch as cu
+        if dtype is not t._dtype and dtype.itemsize < t._dtype.itemsize:
+            t = _convert(t, dtype, None, False)
+        if here.type == "cuda":
+            t = cu.to_host(t)
+        if device.type == "cuda":
+            t = cu.to_device(t, device)
+        return _convert(t, dtype, None, False)
     # Like PyTorch, the copy keeps t's dim order (preserve_format).
     strides = t._strides if t._dense else like_strides(t._shape, t._strides)
-    out = make(allocate(t.numel(), dtype), t._shape, strides, 0, dtype)
+    out = make(allocate(t.numel(), dtype, device), t._shape, strides, 0, dtype)
     return cast_into(out, t)
 
 
@@ -97,7 +127,8 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a._dtype, a.device
-        elif isinstance(a, (device_cls,)) or (isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda"))):
+        elif isinstance(a, (device_cls,)) or (isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda"))) \
+                or (isinstance(a, int) and not isinstance(a, bool)):
             device = a
         else:
             dtype = a
@@ -132,5 +163,15 @@ CAST_METHODS = {name: _caster(d) for name, d in CASTS.items()}
 
 
 def cpu(self, memory_format=None):
-    """``self`` (already on the CPU)."""
-    return _convert(self, None, "cpu", False)
+    """A copy in CPU memory (``self`` when already there).
+
+    >>> import tensorjit as tj
+    >>> t = tj.ones(2); t.cpu() is t
+    True
+    """
+    return _convert(self, None, "cpu", False, op="cpu")
+
+
+def to_cuda(self, device=None):
+    """``Tensor.cuda()``: a copy on a CUDA device (the current one by default); ``self`` when already there."""
+    return _convert(self, None, "cuda" if device is None else device, False, op="cuda")

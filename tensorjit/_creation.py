@@ -1,5 +1,10 @@
 """Factories: ``tensor``, ``from_numpy``, ``zeros``, ``arange`` ... Creation allocates with
-NumPy (``np.empty``/``np.zeros`` in Python, never inside a kernel) and wraps the buffer."""
+NumPy (``np.empty``/``np.zeros`` in Python, never inside a kernel) and wraps the buffer.
+
+Every factory takes ``device=``. On a CUDA device ``empty``/``zeros``/``ones``/``full`` (and
+their ``_like`` forms) allocate device memory and fill it with a kernel; the others
+(``tensor``, ``arange``, ``linspace``, ``logspace``, ``eye``) compute their values on the CPU
+and copy them over once."""
 from __future__ import annotations
 
 import math
@@ -14,9 +19,24 @@ from ._tensor import Tensor, make, make_dense
 
 
 def _wrap(arr, dtype, device=CPU):
-    """A contiguous 1-D-backed tensor over a fresh C-contiguous NumPy array (no copy)."""
+    """A contiguous 1-D-backed tensor over a fresh C-contiguous NumPy array (no copy on CPU; one
+    transfer on a CUDA device)."""
     shape = arr.shape
-    return make_dense(arr.reshape(-1).view(dtype.knp), shape, contiguous_strides(shape), 0, dtype)
+    flat = arr.reshape(-1).view(dtype.knp)
+    if device is not CPU:
+        from .cuda import require
+        flat = require("tensor").to_device(np.ascontiguousarray(flat), device)
+    return make_dense(flat, shape, contiguous_strides(shape), 0, dtype)
+
+
+def _device_filled(shape, d, device, value):
+    """A contiguous tensor on CUDA ``device`` holding ``value`` (None: uninitialised)."""
+    from ._storage import allocate
+    t = make_dense(allocate(math.prod(shape), d, device), shape, contiguous_strides(shape), 0, d)
+    if value is not None and t.numel():
+        from ._copy import fill_
+        fill_(t, value)
+    return t
 
 
 def _infer_dtype(arr):
@@ -34,7 +54,7 @@ def _infer_dtype(arr):
 
 def _np_from_data(data, op):
     if isinstance(data, Tensor):
-        return data.numpy(), data._dtype
+        return (data.cpu() if data.is_cuda else data).numpy(), data._dtype
     if isinstance(data, np.ndarray):
         return data, from_numpy_dtype(data.dtype, op)
     if isinstance(data, np.generic):
@@ -163,7 +183,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
     shape = normalize_shape(size, "empty")
     _check_sizes(shape, "empty")
     d = _factory_dtype(dtype)
-    return _wrap(np.empty(shape, d.np), d, as_device(device, "empty"))
+    dev = as_device(device, "empty")
+    if dev is not CPU:
+        return _device_filled(shape, d, dev, None)
+    return _wrap(np.empty(shape, d.np), d)
 
 
 def _check_sizes(shape, op):
@@ -181,7 +204,10 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=
     shape = normalize_shape(size, "zeros")
     _check_sizes(shape, "zeros")
     d = _factory_dtype(dtype)
-    return _wrap(np.zeros(shape, d.np), d, as_device(device, "zeros"))
+    dev = as_device(device, "zeros")
+    if dev is not CPU:
+        return _device_filled(shape, d, dev, 0)
+    return _wrap(np.zeros(shape, d.np), d)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -194,7 +220,10 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=N
     shape = normalize_shape(size, "ones")
     _check_sizes(shape, "ones")
     d = _factory_dtype(dtype)
-    return _wrap(np.ones(shape, d.np), d, as_device(device, "ones"))
+    dev = as_device(device, "ones")
+    if dev is not CPU:
+        return _device_filled(shape, d, dev, 1)
+    return _wrap(np.ones(shape, d.np), d)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -211,15 +240,30 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     d = _dtypes.scalar_dtype(fill_value) if dtype is None else as_dtype(dtype)
     if d.category < _dtypes.COMPLEX and isinstance(fill_value, (complex, np.complexfloating)):
         raise RuntimeError(f"full: value cannot be converted to type {d.name} without overflow")
-    return _wrap(np.full(shape, fill_value, d.np), d, as_device(device, "full"))
+    dev = as_device(device, "full")
+    if dev is not CPU:
+        return _device_filled(shape, d, dev, fill_value)
+    return _wrap(np.full(shape, fill_value, d.np), d)
+
+
+_FILL_VALUE = {np.empty: None, np.zeros: 0, np.ones: 1}
 
 
 def _like(t, dtype, device, fill, op):
-    # Like PyTorch's preserve_format: the new tensor keeps t's dim order.
+    # Like PyTorch's preserve_format: the new tensor keeps t's dim order, and t's device
+    # unless ``device`` says otherwise.
     d = t._dtype if dtype is None else as_dtype(dtype)
-    as_device(device, op)
+    dev = t.device if device is None else as_device(device, op)
     shape = t._shape
     strides = like_strides(shape, t._strides)
+    if dev is not CPU:
+        from ._storage import allocate
+        out = make(allocate(math.prod(shape), d, dev), shape, strides, 0, d)
+        value = _FILL_VALUE[fill]
+        if value is not None and out.numel():
+            from ._copy import fill_
+            fill_(out, value)
+        return out
     data = fill(math.prod(shape), d.np)
     return make(data.view(d.knp), shape, strides, 0, d)
 
@@ -266,7 +310,10 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
     d = _factory_dtype(dtype)
     n = 0 if math.prod(size) == 0 else 1 + sum((a - 1) * abs(s) for a, s in zip(size, stride))
     offset = sum((a - 1) * -s for a, s in zip(size, stride) if s < 0) if n else 0
-    as_device(device, "empty_strided")
+    dev = as_device(device, "empty_strided")
+    if dev is not CPU:
+        from ._storage import allocate
+        return make(allocate(n, d, dev), size, stride, offset, d)
     return make(np.empty(n, d.knp), size, stride, offset, d)
 
 

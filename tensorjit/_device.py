@@ -1,4 +1,6 @@
-"""Devices. ``cpu`` is always there; ``cuda`` comes with the CUDA backend."""
+"""Devices. ``cpu`` is always there; ``cuda`` comes with the CUDA backend (tensorjit/cuda/),
+which loads on the first CUDA request: ``device("cuda")`` itself is only a name and touches
+nothing."""
 from __future__ import annotations
 
 
@@ -48,10 +50,27 @@ CPU = device("cpu")
 
 
 def as_device(d, op="tensorjit"):
+    """``d`` (None, a string, an index or a device) as a usable device: CPU, or a CUDA device with
+    its index filled in; a RuntimeError naming ``op`` when CUDA is asked for and unavailable.
+
+    >>> import tensorjit as tj
+    >>> as_device("cpu")
+    device(type='cpu')
+    """
     if d is None or d is CPU:
         return CPU
-    d = device(d) if not isinstance(d, device) else d
+    if isinstance(d, int) and not isinstance(d, bool):
+        d = device("cuda", d)       # as torch: a bare index names a CUDA device
+    elif not isinstance(d, device):
+        if not isinstance(d, str):
+            raise TypeError(f"{op}: device must be a string, an int or a tensorjit.device, not {type(d).__name__}")
+        d = device(d)
     if d.type == "cpu":
         return CPU
-    raise RuntimeError(f"{op}: the CUDA backend is not available in this build of tensorjit "
-                       f"(asked for device '{d}')")
+    from .cuda import require
+    return require(op).resolve(d, op)
+
+
+# Makes ``tensorjit.cuda`` an attribute of the package at import time; the module itself loads
+# nothing (see its docstring).
+from . import cuda  # noqa: E402,F401

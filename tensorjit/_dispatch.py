@@ -17,6 +17,7 @@ from ._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_s
                      extent, output_permutation, strides_for_permutation)
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
+from .cuda._tensor import CudaTensor as _CudaTensor
 from .kernels import opdefs
 from .kernels.registry import LazyEntries
 from .kernels.cpu import pointwise as _gen
@@ -389,6 +390,8 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
     New outputs follow a cached Plan keyed on the operands' metadata; ``out=`` takes the
     general path, which also guards against overlap between inputs and ``out``.
     """
+    for a in args:  # CUDA operands go to the CUDA front end (nothing else is touched on CPU)
+        if type(a) is _CudaTensor: return _cuda_elementwise(row, args, out, inplace, name, compute)  # noqa: E701
     name = name or row.name
     if out is None:
         key = (row.name, compute, *map(_signature, args))
@@ -418,6 +421,7 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
 
 
 def _elementwise_out(row, args, out, inplace, name, compute):
+    if type(out) is _CudaTensor: return _cuda_elementwise(row, args, out, inplace, name, compute)  # noqa: E701
     for a in args:
         check_operand(a, name)
     if compute is None:
@@ -466,6 +470,7 @@ def _elementwise_out(row, args, out, inplace, name, compute):
 
 def cast_into(dest, src):
     """Copy ``src`` (broadcast to ``dest``'s shape) into ``dest`` converting dtypes: ``copy_``'s core."""
+    if type(dest) is _CudaTensor or type(src) is _CudaTensor: return _cuda_cast_into(dest, src)  # noqa: E701
     row = opdefs.POINTWISE["copy"]
     shape = dest._shape
     if isinstance(src, Tensor):
@@ -482,3 +487,13 @@ def cast_into(dest, src):
     compute = sd if sd is not _dtypes.float16 else _dtypes.float32
     launch(kernel(row, (sd,), compute, dest._dtype), shape, operands)
     return dest
+
+
+def _cuda_elementwise(row, args, out, inplace, name, compute):
+    from .cuda._dispatch import elementwise as cuda_elementwise
+    return cuda_elementwise(row, args, out, inplace=inplace, name=name, compute=compute)
+
+
+def _cuda_cast_into(dest, src):
+    from .cuda._dispatch import cast_into as cuda_cast_into
+    return cuda_cast_into(dest, src)

@@ -10,6 +10,48 @@ import numpy as np
 from ._device import CPU
 
 
+class DeviceBuffer:
+    """The flat storage of a CUDA tensor: a 1-D ``numba.cuda`` device array in the kernel dtype
+    (``dtype.knp``) and the ``tensorjit.device`` it lives on. Made by tensorjit.cuda only.
+
+    It answers what views need (``len``, ``dtype``, ``view`` to another dtype); anything that
+    would read it as host memory is refused by the tensor first (Note [cuda storage guard]
+    in tensorjit/_tensor.py).
+    """
+
+    __slots__ = ("array", "device", "__weakref__")
+
+    def __init__(self, array, device):
+        self.array = array
+        self.device = device
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+    @property
+    def itemsize(self):
+        return self.array.dtype.itemsize
+
+    @property
+    def size(self):
+        return self.array.shape[0]
+
+    @property
+    def nbytes(self):
+        return self.array.shape[0] * self.array.dtype.itemsize
+
+    def __len__(self):
+        return self.array.shape[0]
+
+    def view(self, dtype):
+        """The same device memory read as NumPy dtype ``dtype``."""
+        return DeviceBuffer(self.array.view(np.dtype(dtype)), self.device)
+
+    def __repr__(self):
+        return f"DeviceBuffer({self.array.dtype}, {len(self)} elements, device='{self.device}')"
+
+
 class Storage:
     """A flat, typed 1-D buffer (a NumPy array on CPU). Tensors view it by offset and strides.
 
@@ -110,11 +152,14 @@ def release_pool():
 
 
 def allocate(numel, dtype, device=CPU):
-    """A fresh kernel array for ``numel`` elements of ``dtype``.
+    """A fresh kernel array for ``numel`` elements of ``dtype`` (a DeviceBuffer on CUDA).
 
     Outputs come from np.empty in Python, never from inside a kernel (page faults);
-    large ones from recycled blocks (Note [output pool]).
+    large ones from recycled blocks (Note [output pool]; Note [device pool] on CUDA).
     """
+    if device is not CPU and device.type == "cuda":
+        from .cuda import require
+        return require("allocate").empty(numel, dtype.knp, device)
     nbytes = numel * dtype.itemsize
     if nbytes < POOL_MIN or nbytes > POOL_BYTES:
         return np.empty(numel, dtype.knp)

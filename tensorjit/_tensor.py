@@ -94,6 +94,15 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """A copy on a CUDA device (the current one by default); ``self`` if already there.
+
+        >>> import tensorjit as tj
+        >>> if tj.cuda.is_available(): assert tj.ones(2).cuda().is_cuda
+        """
+        from ._copy import to_cuda
+        return to_cuda(self, device)
+
     @property
     def layout(self):
         return "strided"
@@ -261,14 +270,28 @@ class Size(tuple):
 
 
 def make(data, shape, strides, offset, dtype):
-    """Wrap kernel array ``data`` as a tensor (no checks; the caller guarantees a valid layout)."""
+    """Wrap kernel array ``data`` as a tensor (no checks; the caller guarantees a valid layout).
+    A DeviceBuffer (CUDA storage) gives a CudaTensor."""
     t = make_dense(data, shape, strides, offset, dtype)
     t._dense = strides == contiguous_strides(shape)
     return t
 
 
+_ndarray = np.ndarray
+
+
 def make_dense(data, shape, strides, offset, dtype):
     """``make`` for a layout the caller knows is row-major contiguous with canonical strides."""
+    if type(data) is not _ndarray:
+        from .cuda._tensor import CudaTensor, set_data
+        t = _new(CudaTensor)
+        set_data(t, data)
+        t._shape = shape
+        t._strides = strides
+        t._offset = offset
+        t._dtype = dtype
+        t._dense = True
+        return t
     t = _new(Tensor)
     t._data = data
     t._shape = shape
