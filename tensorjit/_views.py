@@ -7,7 +7,7 @@ import operator
 
 from ._shape import contiguous_strides, normalize_shape, wrap_dim, like_strides
 from ._storage import allocate
-from ._tensor import make, make_dense
+from ._tensor import Tensor, make, make_dense
 
 
 def _view(t, shape, strides, offset=None):
@@ -52,6 +52,21 @@ def transpose(t, dim0, dim1):
     shape[d0], shape[d1] = shape[d1], shape[d0]
     strides[d0], strides[d1] = strides[d1], strides[d0]
     return _view(t, shape, strides)
+
+
+def swapaxes(input, axis0, axis1):
+    """Swap two dims (a view); NumPy's name for :func:`transpose`.
+
+    >>> import tensorjit as tj
+    >>> tj.zeros(2, 3, 4).swapaxes(0, 2).stride()
+    (1, 4, 12)
+    """
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """Swap two dims (a view); an alias of :func:`transpose`."""
+    return transpose(input, dim0, dim1)
 
 
 def t_(t):
@@ -145,7 +160,14 @@ def expand_as(t, other):
 
 
 def broadcast_to(t, shape):
-    """``t`` expanded to ``shape`` (a view)."""
+    """``t`` expanded to ``shape`` (a view); -1 keeps a size.
+
+    >>> import tensorjit as tj
+    >>> tj.tensor([1, 2]).broadcast_to((3, 2)).stride()
+    (0, 1)
+    """
+    if not hasattr(shape, "__iter__"):
+        raise TypeError(f"broadcast_to(): argument 'size' must be tuple of ints, not {type(shape).__name__}")
     return expand(t, tuple(shape))
 
 
@@ -157,15 +179,29 @@ def unsqueeze(t, dim):
     return _view(t, t._shape[:d] + (1,) + t._shape[d:], t._strides[:d] + (st,) + t._strides[d:])
 
 
-def squeeze(t, dim=None):
-    """Remove size-1 dims (all, one, or a tuple of dims) (a view)."""
+def squeeze(t, *dims, dim=None):
+    """Remove size-1 dims: all of them, or those among ``dim`` (an int or a tuple of dims) (a view).
+
+    >>> import tensorjit as tj
+    >>> tj.zeros(1, 2, 1).squeeze((0, 2)).shape
+    tensorjit.Size([2])
+    """
+    if dims:
+        if dim is not None:
+            raise TypeError("squeeze(): got multiple values for argument 'dim'")
+        dim = dims[0] if len(dims) == 1 else dims
     nd = len(t._shape)
     if dim is None:
-        dims = {i for i, n in enumerate(t._shape) if n == 1}
+        drop = {i for i, n in enumerate(t._shape) if n == 1}
     else:
-        dims = {wrap_dim(d, nd, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
-        dims = {d for d in dims if nd and t._shape[d] == 1}
-    keep = [i for i in range(nd) if i not in dims]
+        seen = []
+        for d in ((dim,) if not isinstance(dim, (list, tuple)) else dim):
+            w = wrap_dim(d, nd, "squeeze")
+            if w in seen:
+                raise RuntimeError(f"squeeze: dim {w} appears multiple times in the list of dims")
+            seen.append(w)
+        drop = {d for d in seen if nd and t._shape[d] == 1}
+    keep = [i for i in range(nd) if i not in drop]
     return _view(t, [t._shape[i] for i in keep], [t._strides[i] for i in keep])
 
 
@@ -361,35 +397,82 @@ def diagonal(t, offset=0, dim1=0, dim2=1):
 
 
 def split(t, split_size_or_sections, dim=0):
-    """Views of consecutive pieces along ``dim``: of one size, or of the sizes in a list."""
-    nd = len(t._shape)
-    d = wrap_dim(dim, nd, "split")
+    """Views of consecutive pieces along ``dim``: of one size (the last may be smaller), or of
+    the sizes in a list.
+
+    >>> import tensorjit as tj
+    >>> [p.tolist() for p in tj.arange(5).split(2)]
+    [[0, 1], [2, 3], [4]]
+    """
+    if isinstance(split_size_or_sections, (list, tuple)):
+        return split_with_sizes(t, split_size_or_sections, dim)
+    if not t._shape:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, len(t._shape), "split")
     n = t._shape[d]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
-        if size <= 0 and n:
-            raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got {size}")
-        sizes = [min(size, n - i) for i in range(0, n, size)] if size else [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                               f"at dimension {d}), but got split_sizes={sizes}")
+    if isinstance(split_size_or_sections, (bool, float, Tensor)) or not hasattr(split_size_or_sections, "__index__"):
+        raise TypeError(f"split(): argument 'split_size' must be int or a list of ints, not "
+                        f"{type(split_size_or_sections).__name__}")
+    size = operator.index(split_size_or_sections)
+    if size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0 and n:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+    pieces = max(-(-n // size), 1) if size else 1
+    sizes = [size] * (pieces - 1) + [n - size * (pieces - 1)]
+    return _split_sizes(t, d, sizes)
+
+
+def split_with_sizes(t, split_sizes, dim=0):
+    """Views of consecutive pieces along ``dim`` of the sizes in ``split_sizes`` (summing to the dim).
+
+    >>> import tensorjit as tj
+    >>> [p.tolist() for p in tj.arange(5).split_with_sizes([1, 4])]
+    [[0], [1, 2, 3, 4]]
+    """
+    if not isinstance(split_sizes, (list, tuple)) or any(isinstance(s, (bool, float)) or not hasattr(s, "__index__")
+                                                         for s in split_sizes):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' must be tuple of ints, not "
+                        f"{type(split_sizes).__name__}")
+    if not t._shape:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, len(t._shape), "split_with_sizes")
+    n = t._shape[d]
+    sizes = [operator.index(s) for s in split_sizes]
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
+    if sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                           f"at dimension {d}), but got split_sizes={sizes}")
+    return _split_sizes(t, d, sizes)
+
+
+def _split_sizes(t, d, sizes):
     out, start = [], 0
+    st = t._strides[d]
     for s in sizes:
-        out.append(narrow(t, d, start, s))
+        out.append(_view(t, t._shape[:d] + (s,) + t._shape[d + 1:], t._strides, t._offset + start * st))
         start += s
     return tuple(out)
 
 
 def chunk(t, chunks, dim=0):
-    """Split into at most ``chunks`` views of equal size (the last may be smaller)."""
+    """Split into at most ``chunks`` views of equal size (the last may be smaller).
+
+    >>> import tensorjit as tj
+    >>> [p.tolist() for p in tj.arange(5).chunk(2)]
+    [[0, 1, 2], [3, 4]]
+    """
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    n = t._shape[wrap_dim(dim, len(t._shape), "chunk")]
+    if not t._shape:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, len(t._shape), "chunk")
+    n = t._shape[d]
     if n == 0:
-        return tuple(narrow(t, dim, 0, 0) for _ in range(chunks))
-    return split(t, -(-n // chunks), dim)
+        return tuple(narrow(t, d, 0, 0) for _ in range(chunks))
+    return split(t, -(-n // chunks), d)
 
 
 def T(t):
@@ -416,13 +499,13 @@ def clone(t, memory_format=None):
 
     >>> import tensorjit as tj
     >>> tj.zeros(2, 3).t().clone().stride()
-    (1, 2)
+    (1, 3)
     """
     from ._dispatch import cast_into
     if memory_format == "contiguous_format" or t._dense:
-        return cast_into(make_dense(allocate(t.numel(), t._dtype), t._shape, contiguous_strides(t._shape), 0,
+        return cast_into(make_dense(allocate(t.numel(), t._dtype, t.device), t._shape, contiguous_strides(t._shape), 0,
                                     t._dtype), t)
-    return cast_into(make(allocate(t.numel(), t._dtype), t._shape, like_strides(t._shape, t._strides), 0,
+    return cast_into(make(allocate(t.numel(), t._dtype, t.device), t._shape, like_strides(t._shape, t._strides), 0,
                           t._dtype), t)
 
 
