@@ -55,7 +55,8 @@ POINTWISE = {r.name: r for r in [
     Pointwise("sub_alpha", 3, "add_alpha", categories=NUMERIC, refuse={BOOL: _BOOL_SUB},
               no_bool_operand=_BOOL_SUB_ANY),
     Pointwise("mul", 2, "mul"),
-    Pointwise("true_divide", 2, "truediv", INT_TO_FLOAT),
+    Pointwise("true_divide", 2, {BOOL: "truediv", INT: "truediv", FLOAT: "truediv", COMPLEX: "ctruediv"},
+              INT_TO_FLOAT),
     Pointwise("div_trunc", 2, {INT: "idiv_trunc", FLOAT: "fdiv_trunc"}, categories=REAL_NUMERIC, divisor_check=True),
     Pointwise("floor_divide", 2, {INT: "ifloordiv", FLOAT: "ffloordiv"}, categories=REAL_NUMERIC, divisor_check=True),
     Pointwise("remainder", 2, {INT: "imod", FLOAT: "fmod_py"}, categories=REAL_NUMERIC, divisor_check=True),
@@ -89,9 +90,19 @@ _NO_ROUND_SIGNATURE = {COMPLEX: "not supported for complex inputs", BOOL: "not i
 _MATH_ROWS = [
     # unary, integers and bool promoted to the default float dtype
     *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, INEXACT) for n in (
-        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan",
-        "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "reciprocal")],
-    *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING) for n in ("erf", "erfc", "lgamma")],
+        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos", "tan",
+        "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh")],
+    # complex division by zero gives inf/nan parts (PyTorch's and NumPy's algorithm), not an error
+    *[Pointwise(n, 1, {FLOAT: n + "_", COMPLEX: "c" + n + "_"}, INT_TO_FLOAT, INEXACT)
+      for n in ("rsqrt", "sigmoid", "reciprocal", "tanh")],
+    *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING) for n in ("erf", "erfc", "lgamma", "erfinv", "digamma",
+                                                                   "logit")],
+    Pointwise("logit_eps", 2, "logit_eps_", INT_TO_FLOAT, FLOATING),
+    # angle: integers compute in the default float dtype (the front end asks), complex -> real
+    Pointwise("angle", 1, {FLOAT: "angle_", COMPLEX: "cangle_"}, COMPLEX_TO_FLOAT, INEXACT),
+    Pointwise("sgn", 1, {BOOL: "identity", INT: "isign_", FLOAT: "fsign_", COMPLEX: "csgn_"}),
+    # (x, nan, posinf, neginf); integers and bool pass through in the front end
+    Pointwise("nan_to_num", 4, {FLOAT: "nan_to_num_", COMPLEX: "cnan_to_num_"}, categories=INEXACT),
     *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING, refuse={COMPLEX: f"{n} is not supported for complex tensors."})
       for n in ("deg2rad", "rad2deg")],
     # unary, computing in the input dtype
@@ -123,12 +134,18 @@ _MATH_ROWS = [
     Pointwise("copysign", 2, "copysign_", INT_TO_FLOAT, FLOATING),
     Pointwise("xlogy", 2, "xlogy_", INT_TO_FLOAT, FLOATING),
     Pointwise("hypot", 2, "hypot_", categories=FLOATING),
-    Pointwise("logaddexp", 2, "logaddexp_", categories=FLOATING),
+    Pointwise("logaddexp", 2, {FLOAT: "logaddexp_", COMPLEX: "clogaddexp_"}, categories=INEXACT),
     Pointwise("logaddexp2", 2, "logaddexp2_", categories=FLOATING),
     Pointwise("fmod", 2, {INT: "ifmod_", FLOAT: "fmod_"}, categories=REAL_NUMERIC, divisor_check=True),
     Pointwise("fmax", 2, "fmax_", categories=NO_COMPLEX, refuse={COMPLEX: "fmax not implemented for complex tensors."}),
     Pointwise("fmin", 2, "fmin_", categories=NO_COMPLEX, refuse={COMPLEX: "fmin not implemented for complex tensors."}),
     Pointwise("float_power", 2, "fpow", categories=INEXACT),   # the front end picks float64/complex128
+    Pointwise("nextafter", 2, "nextafter_", categories=FLOATING),
+    # ldexp: input * 2**other; with integer exponents exactly (no overflow of 2**other alone)
+    Pointwise("ldexp", 2, "ldexp_", INT_TO_FLOAT, INEXACT),
+    Pointwise("ldexp_int", 2, "ldexp_exact_", INT_TO_FLOAT, FLOATING),
+    # (input, other, rtol, atol, equal_nan); integers and bool compute in the default float dtype
+    Pointwise("isclose", 5, {FLOAT: "isclose_", COMPLEX: "cisclose_"}, ALWAYS_BOOL, INEXACT),
     Pointwise("logical_and", 2, "logical_and_", ALWAYS_BOOL),
     Pointwise("logical_or", 2, "logical_or_", ALWAYS_BOOL),
     Pointwise("logical_xor", 2, "logical_xor_", ALWAYS_BOOL),
@@ -145,6 +162,20 @@ _MATH_ROWS = [
               refuse={COMPLEX: "clamp is not supported for complex types"}),
     Pointwise("lerp", 3, "lerp_", categories=INEXACT),
     Pointwise("addcmul", 4, "addcmul_", categories=NUMERIC),
-    Pointwise("addcdiv", 4, "addcdiv_", categories=INEXACT, refuse={BOOL: _ADDCDIV_INT, INT: _ADDCDIV_INT}),
+    Pointwise("addcdiv", 4, {FLOAT: "addcdiv_", COMPLEX: "caddcdiv_"}, categories=INEXACT,
+              refuse={BOOL: _ADDCDIV_INT, INT: _ADDCDIV_INT}),
 ]
 POINTWISE.update((r.name, r) for r in _MATH_ROWS)
+
+
+# Note [fast scalars]
+#     (scalar function, compute dtype code) -> a function of kernels/cpu/vecmath.py used in its
+#     place: float32 transcendentals LLVM vectorises (libm calls never do). float16 computes in
+#     float32, so it takes the same functions; nextafter needs float16's own spacing. The kernel
+#     generator (kernels/cpu/pointwise.py) applies this table; everything else is unchanged.
+FAST_SCALARS = {
+    **{(s, c): f for s, f in (("exp_", "exp_f32"), ("expm1_", "expm1_f32"), ("log_", "log_f32"),
+                              ("sigmoid_", "sigmoid_f32"), ("tanh_", "tanh_f32"))
+       for c in ("f4", "f2")},
+    ("nextafter_", "f2"): "nextafter_f16",
+}

@@ -2,11 +2,13 @@
 generated kernels (njit on CPU, device functions on CUDA); each takes values already
 converted to the op's compute dtype and returns one value.
 
-A function here must not allocate, raise or call into Python: kernels are strict.
+A function here must not allocate, raise or call into Python: kernels are strict. Helpers
+shared by several of them are ``register_jitable`` (plain functions Numba may call).
 """
 import math
 
 import numpy as np
+from numba.extending import register_jitable
 
 
 def identity(a):
@@ -31,6 +33,27 @@ def mul(a, b):
 
 def truediv(a, b):
     return a / b
+
+
+@register_jitable
+def _cdiv(a, b):
+    # Complex division as PyTorch and NumPy do it (Smith's algorithm): a zero divisor gives
+    # inf / nan parts where Numba's own complex division would raise.
+    ar, ai, c, d = a.real, a.imag, b.real, b.imag
+    abs_c, abs_d = abs(c), abs(d)
+    if abs_c >= abs_d:
+        if abs_c == 0 and abs_d == 0:
+            return complex(ar / abs_c, ai / abs_d)
+        rat = d / c
+        scl = 1.0 / (c + d * rat)
+        return complex((ar + ai * rat) * scl, (ai - ar * rat) * scl)
+    rat = c / d
+    scl = 1.0 / (d + c * rat)
+    return complex((ar * rat + ai) * scl, (ai * rat - ar) * scl)
+
+
+def ctruediv(a, b):
+    return _cdiv(a, b)
 
 
 def idiv_trunc(a, b):
@@ -198,6 +221,10 @@ def rsqrt_(a):
     return np.float32(1.0) / np.sqrt(a)
 
 
+def crsqrt_(a):
+    return _cdiv(1 + 0j, np.sqrt(a))
+
+
 def sin_(a):
     return np.sin(a)
 
@@ -234,6 +261,17 @@ def tanh_(a):
     return np.tanh(a)
 
 
+def ctanh_(a):
+    # In complex128 (complex64's own formula loses digits to cancellation); for large |Re z|
+    # the limit form, which also gives C99's values at infinities.
+    z = np.complex128(a)
+    x, y = z.real, z.imag
+    if abs(x) > 20.0:
+        s = math.sin(y) * math.cos(y) if np.isfinite(y) else 0.0
+        return complex(math.copysign(1.0, x), 4.0 * s * math.exp(-2.0 * abs(x)))
+    return np.tanh(z)
+
+
 def asinh_(a):
     return np.arcsinh(a)
 
@@ -248,6 +286,10 @@ def atanh_(a):
 
 def sigmoid_(a):
     return np.float32(1.0) / (np.float32(1.0) + np.exp(-a))
+
+
+def csigmoid_(a):
+    return _cdiv(1 + 0j, 1 + np.exp(-a))
 
 
 def erf_(a):
@@ -266,6 +308,10 @@ def lgamma_(a):
 
 def reciprocal_(a):
     return np.float32(1.0) / a
+
+
+def creciprocal_(a):
+    return _cdiv(1 + 0j, a)
 
 
 def deg2rad_(a):
@@ -398,6 +444,18 @@ def logaddexp_(a, b):
     return np.logaddexp(a, b)
 
 
+def clogaddexp_(a, b):
+    # PyTorch's complex logaddexp: NaN parts spread, equal infinite real parts are special.
+    lo, hi = (a, b) if a.real < b.real else (b, a)
+    if lo.real != lo.real or lo.imag != lo.imag:
+        return complex(np.nan, np.nan)
+    if np.isinf(lo.real) and lo.real == hi.real:
+        if lo.real < 0:
+            return lo + 0j
+        return np.log(np.exp(lo) + np.exp(hi))
+    return np.log1p(np.exp(lo - hi)) + hi
+
+
 def logaddexp2_(a, b):
     return np.logaddexp2(a, b)
 
@@ -507,3 +565,163 @@ def addcmul_(a, t1, t2, v):
 
 def addcdiv_(a, t1, t2, v):
     return a + v * t1 / t2
+
+
+def caddcdiv_(a, t1, t2, v):
+    return a + _cdiv(v * t1, t2)
+
+
+# -- more math ops ---------------------------------------------------------------------------
+def csgn_(a):
+    # z / |z|, 0 at 0 (complex division as PyTorch's: inf parts give nan + nanj)
+    if a == 0:
+        return a
+    return _cdiv(a, complex(abs(a), 0.0))
+
+
+def angle_(a):
+    # Real input: 0 or pi (-0.0 and +0.0 give 0), NaN stays NaN.
+    if a != a:
+        return a
+    return math.pi if a < 0 else 0.0
+
+
+def cangle_(a):
+    return np.arctan2(a.imag, a.real)
+
+
+def nan_to_num_(a, nan, posinf, neginf):
+    if a != a:
+        return nan
+    if a == np.inf:
+        return posinf
+    if a == -np.inf:
+        return neginf
+    return a
+
+
+@register_jitable
+def _nan_to_num_part(a, nan, posinf, neginf):
+    if a != a:
+        return nan
+    if a == np.inf:
+        return posinf
+    if a == -np.inf:
+        return neginf
+    return a
+
+
+def cnan_to_num_(a, nan, posinf, neginf):
+    # Real and imaginary parts separately, with the real parts of the replacements.
+    return complex(_nan_to_num_part(a.real, nan.real, posinf.real, neginf.real),
+                   _nan_to_num_part(a.imag, nan.real, posinf.real, neginf.real))
+
+
+def logit_(a):
+    return np.log(a / (np.float32(1.0) - a))
+
+
+def logit_eps_(a, eps):
+    # PyTorch clamps into [eps, 1 - eps] (NaN passes) before log(x / (1 - x)).
+    hi = np.float32(1.0) - eps
+    x = eps if a < eps else (hi if a > hi else a)
+    return np.log(x / (np.float32(1.0) - x))
+
+
+_ERFINV_A = (0.886226899, -1.645349621, 0.914624893, -0.140543331)
+_ERFINV_B = (-2.118377725, 1.442710462, -0.329097515, 0.012229801)
+_ERFINV_C = (-1.970840454, -1.624906493, 3.429567803, 1.641345311)
+_ERFINV_D = (3.543889200, 1.637067800)
+_TWO_OVER_SQRTPI = 1.1283791670955126
+
+
+def erfinv_(a):
+    # PyTorch's algorithm (a rational first guess, two Newton steps), in float64.
+    y = np.float64(a)
+    ya = abs(y)
+    if ya > 1.0:
+        return np.nan
+    if ya == 1.0:
+        return math.copysign(np.inf, y)
+    if ya <= 0.7:
+        z = y * y
+        num = ((_ERFINV_A[3] * z + _ERFINV_A[2]) * z + _ERFINV_A[1]) * z + _ERFINV_A[0]
+        dem = (((_ERFINV_B[3] * z + _ERFINV_B[2]) * z + _ERFINV_B[1]) * z + _ERFINV_B[0]) * z + 1.0
+        x = y * num / dem
+    else:
+        z = math.sqrt(-math.log((1.0 - ya) / 2.0))
+        num = ((_ERFINV_C[3] * z + _ERFINV_C[2]) * z + _ERFINV_C[1]) * z + _ERFINV_C[0]
+        dem = (_ERFINV_D[1] * z + _ERFINV_D[0]) * z + 1.0
+        x = math.copysign(num, y) / dem
+    x = x - (math.erf(x) - y) / (_TWO_OVER_SQRTPI * math.exp(-x * x))
+    x = x - (math.erf(x) - y) / (_TWO_OVER_SQRTPI * math.exp(-x * x))
+    return x
+
+
+_PSI_10 = 2.25175258906672110764
+_DIGAMMA_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+              -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+              8.33333333333333333333E-2)
+
+
+def digamma_(a):
+    # PyTorch's algorithm, in float64: digamma(+-0) = -+inf, negative integers (and -inf) NaN;
+    # reflection for x < 0, recurrence up to x >= 10, then the asymptotic series.
+    x = np.float64(a)
+    if x == 0:
+        return math.copysign(np.inf, -x)
+    result = 0.0
+    if x < 0:
+        if x == np.trunc(x):
+            return np.nan
+        result = -math.pi / math.tan(math.pi * (x - np.trunc(x)))
+        x = 1.0 - x
+    while x < 10:
+        result -= 1.0 / x
+        x += 1.0
+    if x == 10:
+        return result + _PSI_10
+    y = 0.0
+    if x < 1.0e17:
+        z = 1.0 / (x * x)
+        p = _DIGAMMA_A[0]
+        for c in _DIGAMMA_A[1:]:
+            p = p * z + c
+        y = z * p
+    return result + math.log(x) - (0.5 / x) - y
+
+
+def nextafter_(a, b):
+    return np.nextafter(a, b)
+
+
+def ldexp_(a, b):
+    # PyTorch's input * 2 ** other, 2 ** other rounded in the compute dtype first.
+    return a * np.float32(2.0) ** b
+
+
+def ldexp_exact_(a, b):
+    # Integer exponents: exact, as the C library's ldexp (float32 results rounded once).
+    n = b if b < 4096 else 4096
+    n = n if n > -4096 else -4096
+    return math.ldexp(np.float64(a), int(n))
+
+
+def isclose_(a, b, rtol, atol, equal_nan):
+    # PyTorch's rule: equal, or both NaN with equal_nan, or |a - b| finite and within
+    # atol + |rtol * b|.
+    if a == b:
+        return True
+    if a != a and b != b:
+        return equal_nan != 0
+    d = abs(a - b)
+    return d != np.inf and d <= atol + abs(b * rtol)
+
+
+def cisclose_(a, b, rtol, atol, equal_nan):
+    if a == b:
+        return True
+    if a != a and b != b:
+        return equal_nan != 0
+    d = abs(a - b)
+    return d != np.inf and d <= atol.real + abs(b * rtol)

@@ -465,7 +465,7 @@ def test_inplace_refuses_casts_torch_refuses(dtype, method, other):
 
 
 def test_inplace_shape_mismatch_raises():
-    torch = need_torch()
+    need_torch()
     a = np.ones((3, 1), np.float32)
     b = np.arange(12, dtype=np.float32).reshape(3, 4)
     for self_, other in [(a, b), (b[0], b)]:
@@ -485,7 +485,7 @@ def test_inplace_shape_mismatch_raises():
     ("float16", "mul_", "float32", ()), ("float64", "sub_", "float32", (3, 1)),
 ])
 def test_inplace_mixed_dtypes(self_dtype, method, other_dtype, other_shape):
-    torch = need_torch()
+    need_torch()
     rng = np.random.default_rng(2)
     a = opdb.make_array(rng, self_dtype, (3, 4), "small")
     b = opdb.make_array(rng, other_dtype, other_shape, "small")
@@ -688,7 +688,7 @@ def test_bool_negation_and_subtraction_raise():
 
 @pytest.mark.parametrize("call", [lambda x: x + 1.5, lambda x: 3 * x, lambda x: x + x, lambda x: x == 1])
 def test_bool_with_numbers_promotes_like_torch(call):
-    torch = need_torch()
+    need_torch()
     b = np.array([True, False, True])
     e = call(tht(b))
     assert_result(call(tjt(b)), e.numpy(), dtype_name(e.dtype))
@@ -895,7 +895,7 @@ def test_pow_negative_integer_tensor_exponents_follow_torch(dtype):
                          ids=["function", "operator", "method", "inplace", "ioperator"])
 @pytest.mark.parametrize("dtype", ["int64", "uint8", "int32"])
 def test_pow_negative_python_int_exponent_on_int_tensor_raises(call, dtype):
-    torch = need_torch()
+    need_torch()
     a = np.array([1, 2, 3], dtype)
     t = tj.from_numpy(a)
     with pytest.raises(RuntimeError, match="negative integer powers"):

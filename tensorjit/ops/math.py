@@ -9,21 +9,26 @@ op, and ``out=`` / in-place writes through the general path of ``_dispatch.eleme
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtypes
 from .._dispatch import elementwise, compute_dtype, check_operand
 from .._tensor import Tensor
 from ..kernels.opdefs import POINTWISE
 from .pointwise import _binary, _unary, _inplace
+from .compare import isclose, allclose, equal
 
-__all__ = []   # filled below: what ``import tensorjit`` exports
+__all__ = []   # what ``import tensorjit`` exports (every public name below)
 METHODS = {}   # Tensor method name -> function
 
 
-def _export(name, fn, method=True):
-    globals()[name] = fn
-    __all__.append(name)
-    if method:
-        METHODS[name] = fn
+def _public(*fns, method=True, **aliases):
+    """Record module-level functions (under their ``__name__``, or the keyword names of
+    ``aliases``) in ``__all__`` and, with ``method``, in ``METHODS``."""
+    for name, fn in [(f.__name__, f) for f in fns] + list(aliases.items()):
+        __all__.append(name)
+        if method:
+            METHODS[name] = fn
 
 
 def _require_tensor(x, name, arg="input"):
@@ -32,44 +37,96 @@ def _require_tensor(x, name, arg="input"):
 
 
 # -- unary -------------------------------------------------------------------------------------
-_UNARY = {
-    "exp": "e ** x", "exp2": "2 ** x", "expm1": "e ** x - 1", "log": "the natural logarithm",
-    "log2": "the base-2 logarithm", "log10": "the base-10 logarithm", "log1p": "log(1 + x)",
-    "sqrt": "the square root", "rsqrt": "1 / sqrt(x)", "sin": "the sine", "cos": "the cosine",
-    "tan": "the tangent", "asin": "the arcsine", "acos": "the arccosine", "atan": "the arctangent",
-    "sinh": "the hyperbolic sine", "cosh": "the hyperbolic cosine", "tanh": "the hyperbolic tangent",
-    "asinh": "the inverse hyperbolic sine", "acosh": "the inverse hyperbolic cosine",
-    "atanh": "the inverse hyperbolic tangent", "sigmoid": "1 / (1 + e ** -x)", "erf": "the error function",
-    "erfc": "the complementary error function", "lgamma": "log |gamma(x)|", "reciprocal": "1 / x",
-    "deg2rad": "degrees to radians", "rad2deg": "radians to degrees", "frac": "x - trunc(x)",
-    "floor": "rounded down", "ceil": "rounded up", "trunc": "rounded toward zero",
-    "sign": "-1, 0 or 1 (0 for NaN)", "positive": "x itself (refuses bool)",
-    "bitwise_not": "bitwise NOT (logical NOT for bool)", "logical_not": "x == 0, as bool",
-    "isnan": "whether x is NaN", "isinf": "whether x is infinite", "isposinf": "whether x is +inf",
-    "isneginf": "whether x is -inf", "isfinite": "whether x is finite", "signbit": "whether x's sign bit is set",
-}
-# Ops PyTorch has no in-place method for.
-_NO_INPLACE = {"positive", "isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit"}
 _INT_TO_FLOAT_NOTE = " Integers and bool compute in the default float dtype."
 
-for _n, _what in _UNARY.items():
-    _doc = f"Elementwise {_what}." + (_INT_TO_FLOAT_NOTE if POINTWISE[_n].kind == "int_to_float" else "")
-    _op, _op_ = _unary(_n, _doc)
-    _export(_n, _op)
-    if _n not in _NO_INPLACE:
-        _export(_n + "_", _op_)
 
-exp.__doc__ += """
+def _u(name, what):
+    """(function, in-place method) of unary row ``name``."""
+    doc = f"Elementwise {what}." + (_INT_TO_FLOAT_NOTE if POINTWISE[name].kind == "int_to_float" else "")
+    return _unary(name, doc)
+
+
+exp, exp_ = _u("exp", """e ** x
 
     >>> import tensorjit as tj
     >>> tj.exp(tj.tensor([0, 1])).tolist()
     [1.0, 2.7182817459106445]
-    """
-for _alias, _fn in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
-                    ("arccosh", acosh), ("arctanh", atanh), ("fix", trunc)):
-    _export(_alias, _fn)
-    _export(_alias + "_", METHODS[_fn.__name__ + "_"])
-_export("special_expit", sigmoid, method=False)
+    """)
+exp2, exp2_ = _u("exp2", "2 ** x")
+expm1, expm1_ = _u("expm1", "e ** x - 1")
+log, log_ = _u("log", "the natural logarithm")
+log2, log2_ = _u("log2", "the base-2 logarithm")
+log10, log10_ = _u("log10", "the base-10 logarithm")
+log1p, log1p_ = _u("log1p", "log(1 + x)")
+sqrt, sqrt_ = _u("sqrt", "the square root")
+rsqrt, rsqrt_ = _u("rsqrt", "1 / sqrt(x)")
+sin, sin_ = _u("sin", "the sine")
+cos, cos_ = _u("cos", "the cosine")
+tan, tan_ = _u("tan", "the tangent")
+asin, asin_ = _u("asin", "the arcsine")
+acos, acos_ = _u("acos", "the arccosine")
+atan, atan_ = _u("atan", "the arctangent")
+sinh, sinh_ = _u("sinh", "the hyperbolic sine")
+cosh, cosh_ = _u("cosh", "the hyperbolic cosine")
+tanh, tanh_ = _u("tanh", "the hyperbolic tangent")
+asinh, asinh_ = _u("asinh", "the inverse hyperbolic sine")
+acosh, acosh_ = _u("acosh", "the inverse hyperbolic cosine")
+atanh, atanh_ = _u("atanh", "the inverse hyperbolic tangent")
+sigmoid, sigmoid_ = _u("sigmoid", "1 / (1 + e ** -x)")
+erf, erf_ = _u("erf", "the error function")
+erfc, erfc_ = _u("erfc", "the complementary error function")
+erfinv, erfinv_ = _u("erfinv", """inverse error function (NaN outside [-1, 1], +-inf at +-1)
+
+    >>> import tensorjit as tj
+    >>> tj.erfinv(tj.tensor([0.0, 1.0])).tolist()
+    [0.0, inf]
+    """)
+lgamma, lgamma_ = _u("lgamma", "log |gamma(x)|")
+digamma, digamma_ = _u("digamma", """logarithmic derivative of gamma: -inf at 0, NaN at negative integers
+
+    >>> import tensorjit as tj
+    >>> tj.digamma(tj.tensor([1.0, 0.0, -1.0])).tolist()
+    [-0.5772156715393066, -inf, nan]
+    """)
+reciprocal, reciprocal_ = _u("reciprocal", "1 / x")
+deg2rad, deg2rad_ = _u("deg2rad", "degrees to radians")
+rad2deg, rad2deg_ = _u("rad2deg", "radians to degrees")
+frac, frac_ = _u("frac", "x - trunc(x)")
+floor, floor_ = _u("floor", "rounded down")
+ceil, ceil_ = _u("ceil", "rounded up")
+trunc, trunc_ = _u("trunc", "rounded toward zero")
+sign, sign_ = _u("sign", "-1, 0 or 1 (0 for NaN)")
+sgn, sgn_ = _u("sgn", """sign: ``sign`` for real dtypes, ``z / |z|`` (0 at 0) for complex ones
+
+    >>> import tensorjit as tj
+    >>> tj.sgn(tj.tensor([3 + 4j, 0j])).tolist()
+    [(0.6000000238418579+0.800000011920929j), 0j]
+    """)
+bitwise_not, bitwise_not_ = _u("bitwise_not", "bitwise NOT (logical NOT for bool)")
+logical_not, logical_not_ = _u("logical_not", "x == 0, as bool")
+# (PyTorch has no in-place method for these)
+positive = _u("positive", "x itself (refuses bool)")[0]
+isnan = _u("isnan", "whether x is NaN")[0]
+isinf = _u("isinf", "whether x is infinite")[0]
+isposinf = _u("isposinf", "whether x is +inf")[0]
+isneginf = _u("isneginf", "whether x is -inf")[0]
+isfinite = _u("isfinite", "whether x is finite")[0]
+signbit = _u("signbit", "whether x's sign bit is set")[0]
+
+_public(exp, exp_, exp2, exp2_, expm1, expm1_, log, log_, log2, log2_, log10, log10_, log1p, log1p_, sqrt,
+        sqrt_, rsqrt, rsqrt_, sin, sin_, cos, cos_, tan, tan_, asin, asin_, acos, acos_, atan, atan_, sinh,
+        sinh_, cosh, cosh_, tanh, tanh_, asinh, asinh_, acosh, acosh_, atanh, atanh_, sigmoid, sigmoid_, erf,
+        erf_, erfc, erfc_, erfinv, erfinv_, lgamma, lgamma_, digamma, digamma_, reciprocal, reciprocal_,
+        deg2rad, deg2rad_, rad2deg, rad2deg_, frac, frac_, floor, floor_, ceil, ceil_, trunc, trunc_, sign,
+        sign_, sgn, sgn_, bitwise_not, bitwise_not_, logical_not, logical_not_, positive, isnan, isinf,
+        isposinf, isneginf, isfinite, signbit)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh, fix = asin, acos, atan, asinh, acosh, atanh, trunc
+arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_, fix_ = asin_, acos_, atan_, asinh_, acosh_, atanh_, trunc_
+_public(arcsin=arcsin, arccos=arccos, arctan=arctan, arcsinh=arcsinh, arccosh=arccosh, arctanh=arctanh, fix=fix,
+        arcsin_=arcsin_, arccos_=arccos_, arctan_=arctan_, arcsinh_=arcsinh_, arccosh_=arccosh_,
+        arctanh_=arctanh_, fix_=fix_)
+special_expit = sigmoid
+_public(method=False, special_expit=special_expit)
 
 _square_plain, _square_plain_ = _unary("square", "")
 
@@ -94,8 +151,7 @@ def square_(self):
     return _square_plain_(self)
 
 
-_export("square", square)
-_export("square_", square_)
+_public(square, square_)
 
 _round_plain, _round_plain_ = _unary("round", "")
 
@@ -127,40 +183,48 @@ def round_(self, *, decimals=0):
     return _round(self, decimals, None, True, "round_")
 
 
-_export("round", round)
-_export("round_", round_)
+_public(round, round_)
 
 # -- binary ------------------------------------------------------------------------------------
-_BINARY = {
-    "atan2": ("the arctangent of input / other in the right quadrant", True),
-    "hypot": ("sqrt(input ** 2 + other ** 2)", True),
-    "fmod": ("C's remainder: the result has the dividend's sign", True),
-    "copysign": ("input's magnitude with other's sign", True),
-    "logaddexp": ("log(e ** input + e ** other)", False),
-    "logaddexp2": ("log2(2 ** input + 2 ** other)", False),
-    "fmax": ("maximum, ignoring NaN unless both are NaN", False),
-    "fmin": ("minimum, ignoring NaN unless both are NaN", False),
-    "xlogy": ("input * log(other), 0 where input is 0 (NaN where other is NaN)", True),
-    "logical_and": ("logical AND, as bool", True), "logical_or": ("logical OR, as bool", True),
-    "logical_xor": ("logical XOR, as bool", True),
-    "bitwise_and": ("bitwise AND (integers and bool)", True), "bitwise_or": ("bitwise OR", True),
-    "bitwise_xor": ("bitwise XOR", True),
-    "bitwise_left_shift": ("left shift (integers; 0 past the dtype's width)", True),
-    "bitwise_right_shift": ("arithmetic right shift (integers)", True),
-}
-for _n, (_what, _has_inplace) in _BINARY.items():
-    _export(_n, _binary(_n, f"Elementwise {_what}."))
-    if _has_inplace:
-        _export(_n + "_", _inplace(_n))
-_export("arctan2", atan2)
-_export("arctan2_", atan2_)
+def _b(name, what, inplace=True):
+    """(function, in-place method or None) of binary row ``name``."""
+    return _binary(name, f"Elementwise {what}."), (_inplace(name) if inplace else None)
 
-bitwise_and.__doc__ += """
+
+atan2, atan2_ = _b("atan2", "the arctangent of input / other in the right quadrant")
+hypot, hypot_ = _b("hypot", "sqrt(input ** 2 + other ** 2)")
+fmod, fmod_ = _b("fmod", "C's remainder: the result has the dividend's sign")
+copysign, copysign_ = _b("copysign", "input's magnitude with other's sign")
+logaddexp = _b("logaddexp", "log(e ** input + e ** other)", False)[0]
+logaddexp2 = _b("logaddexp2", "log2(2 ** input + 2 ** other)", False)[0]
+fmax = _b("fmax", "maximum, ignoring NaN unless both are NaN", False)[0]
+fmin = _b("fmin", "minimum, ignoring NaN unless both are NaN", False)[0]
+xlogy, xlogy_ = _b("xlogy", "input * log(other), 0 where input is 0 (NaN where other is NaN)")
+nextafter, nextafter_ = _b("nextafter", """next representable value after input toward other (in input's dtype)
+
+    >>> import tensorjit as tj
+    >>> (tj.nextafter(tj.tensor([1.0]), tj.tensor([2.0])) - 1).tolist()
+    [1.1920928955078125e-07]
+    """)
+logical_and, logical_and_ = _b("logical_and", "logical AND, as bool")
+logical_or, logical_or_ = _b("logical_or", "logical OR, as bool")
+logical_xor, logical_xor_ = _b("logical_xor", "logical XOR, as bool")
+bitwise_and, bitwise_and_ = _b("bitwise_and", """bitwise AND (integers and bool)
 
     >>> import tensorjit as tj
     >>> (tj.tensor([12, 10]) & 6).tolist(), (tj.tensor([1, 2]) << 3).tolist()
     ([4, 2], [8, 16])
-    """
+    """)
+bitwise_or, bitwise_or_ = _b("bitwise_or", "bitwise OR")
+bitwise_xor, bitwise_xor_ = _b("bitwise_xor", "bitwise XOR")
+bitwise_left_shift, bitwise_left_shift_ = _b("bitwise_left_shift", "left shift (integers; 0 past the dtype's width)")
+bitwise_right_shift, bitwise_right_shift_ = _b("bitwise_right_shift", "arithmetic right shift (integers)")
+arctan2, arctan2_ = atan2, atan2_
+_public(atan2, atan2_, hypot, hypot_, fmod, fmod_, copysign, copysign_, logaddexp, logaddexp2, fmax, fmin, xlogy,
+        xlogy_, nextafter, nextafter_, logical_and, logical_and_, logical_or, logical_or_, logical_xor,
+        logical_xor_, bitwise_and, bitwise_and_, bitwise_or, bitwise_or_, bitwise_xor, bitwise_xor_,
+        bitwise_left_shift, bitwise_left_shift_, bitwise_right_shift, bitwise_right_shift_,
+        arctan2=arctan2, arctan2_=arctan2_)
 
 
 def _float_power_dtype(args):
@@ -192,8 +256,7 @@ def float_power_(self, exponent):
                        compute=compute)
 
 
-_export("float_power", float_power)
-_export("float_power_", float_power_)
+_public(float_power, float_power_)
 
 
 # -- clamp, lerp, addcmul, addcdiv ---------------------------------------------------------------
@@ -249,10 +312,8 @@ def clamp_max_(self, max):
     return _clamp(self, None, max, None, True, "clamp_max_")
 
 
-for _fn in (clamp, clamp_, clamp_min, clamp_max, clamp_min_, clamp_max_):
-    _export(_fn.__name__, _fn)
-_export("clip", clamp)
-_export("clip_", clamp_)
+clip, clip_ = clamp, clamp_
+_public(clamp, clamp_, clamp_min, clamp_max, clamp_min_, clamp_max_, clip=clip, clip_=clip_)
 
 
 def _lerp(input, end, weight, out, inplace, name):
@@ -332,8 +393,118 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return _addc("addcdiv", self, tensor1, tensor2, value, None, True)
 
 
-for _fn in (lerp, lerp_, addcmul, addcmul_, addcdiv, addcdiv_):
-    _export(_fn.__name__, _fn)
+_public(lerp, lerp_, addcmul, addcmul_, addcdiv, addcdiv_)
+
+
+# -- logit, nan_to_num, angle, ldexp ------------------------------------------------------------
+def _logit(input, eps, out, inplace, name):
+    _require_tensor(input, name)
+    if eps is not None and not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}(): argument 'eps' must be float, not {type(eps).__name__}")
+    # eps clamps the input into [eps, 1 - eps]; None or a negative eps leaves it (PyTorch)
+    row, args = (POINTWISE["logit"], (input,)) if eps is None or eps < 0 else \
+        (POINTWISE["logit_eps"], (input, float(eps)))
+    compute = compute_dtype(POINTWISE["logit"], (input,), name)   # eps takes no part in promotion
+    return elementwise(row, args, input if inplace else out, inplace=inplace, name=name, compute=compute)
+
+
+def logit(input, eps=None, *, out=None):
+    """``log(x / (1 - x))``, with ``x`` clamped into ``[eps, 1 - eps]`` when ``eps`` is given.
+    Integers and bool compute in the default float dtype.
+
+    >>> import tensorjit as tj
+    >>> tj.logit(tj.tensor([0.5, 0.0, 0.0]), eps=None).tolist()[:2], tj.logit(tj.tensor([0.0]), eps=0.5).tolist()
+    ([0.0, -inf], [0.0])
+    """
+    return _logit(input, eps, out, False, "logit")
+
+
+def logit_(self, eps=None):
+    """In-place ``logit``."""
+    return _logit(self, eps, None, True, "logit_")
+
+
+def _nan_to_num(input, nan, posinf, neginf, out, inplace, name):
+    _require_tensor(input, name)
+    for v, arg in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf")):
+        if v is not None and not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}(): argument '{arg}' must be float, not {type(v).__name__}")
+    d = input._dtype
+    if d.category <= _dtypes.INT:
+        # No NaN or infinity to replace: a copy (or nothing, in place), as PyTorch.
+        if inplace:
+            return input
+        return input.clone() if out is None else elementwise(POINTWISE["copy"], (input,), out, name=name)
+    info = _dtypes.finfo(d.to_real())
+    args = (input, 0.0 if nan is None else float(nan), info.max if posinf is None else float(posinf),
+            info.min if neginf is None else float(neginf))
+    return elementwise(POINTWISE["nan_to_num"], args, input if inplace else out, inplace=inplace, name=name,
+                       compute=d)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (default: the dtype's
+    largest and lowest finite values); complex parts separately; integers are copied.
+
+    >>> import tensorjit as tj
+    >>> tj.nan_to_num(tj.tensor([float("nan"), float("inf"), 1.0]), posinf=9.0).tolist()
+    [0.0, 9.0, 1.0]
+    """
+    return _nan_to_num(input, nan, posinf, neginf, out, False, "nan_to_num")
+
+
+def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    """In-place ``nan_to_num``."""
+    return _nan_to_num(self, nan, posinf, neginf, None, True, "nan_to_num_")
+
+
+def angle(input, *, out=None):
+    """The argument of complex numbers (a real dtype); for real input 0, or pi below zero
+    (NaN stays NaN). Integers and bool compute in the default float dtype.
+
+    >>> import tensorjit as tj
+    >>> tj.angle(tj.tensor([-2.0, 3.0])).tolist(), tj.angle(tj.tensor([1j])).tolist()
+    ([3.1415927410125732, 0.0], [1.5707963705062866])
+    """
+    _require_tensor(input, "angle")
+    d = input._dtype
+    compute = _dtypes.get_default_dtype() if d.category <= _dtypes.INT else d
+    return elementwise(POINTWISE["angle"], (input,), out, name="angle", compute=compute)
+
+
+def _ldexp(input, other, out, inplace, name):
+    _require_tensor(input, name)
+    _require_tensor(other, name, "other")
+    compute = compute_dtype(POINTWISE["ldexp"], (input, other), name)
+    # A floating input with an integer exponent scales exactly; anything else goes through
+    # 2 ** other (PyTorch, which has no bool exponent for floating inputs).
+    exact = input._dtype.category == _dtypes.FLOAT and other._dtype.category <= _dtypes.INT
+    if exact and other._dtype is _dtypes.bool:
+        raise RuntimeError(f"{name}: a bool exponent is not implemented for {input._dtype.name} input "
+                           f"(shapes {list(input._shape)} and {list(other._shape)})")
+    row = POINTWISE["ldexp_int" if exact else "ldexp"]
+    return elementwise(row, (input, other), input if inplace else out, inplace=inplace, name=name,
+                       compute=compute)
+
+
+def ldexp(input, other, *, out=None):
+    """``input * 2 ** other``; the result is floating (integers and bool compute in the default
+    float dtype), exact for integer ``other``.
+
+    >>> import tensorjit as tj
+    >>> tj.ldexp(tj.tensor([1.0, 3.0]), tj.tensor([3, -1])).tolist()
+    [8.0, 1.5]
+    """
+    return _ldexp(input, other, out, False, "ldexp")
+
+
+def ldexp_(self, other):
+    """In-place ``ldexp``."""
+    return _ldexp(self, other, None, True, "ldexp_")
+
+
+_public(logit, logit_, nan_to_num, nan_to_num_, angle, ldexp, ldexp_)
+_public(isclose, allclose, equal)   # (tensorjit/ops/compare.py)
 
 
 # -- operators ----------------------------------------------------------------------------------
