@@ -16,7 +16,13 @@ avail = tj.cuda.is_available()
 from numba import cuda
 assert avail == cuda.is_available(), (avail, cuda.is_available())
 if not avail:
-    assert tj.cuda.device_count() == 0
+    assert tj.cuda.device_count() == 0 and tj.cuda.is_available() is False
+    try:
+        tj.cuda.get_device_name()
+    except RuntimeError as e:
+        assert "get_device_name" in str(e) and "CUDA is not available" in str(e), e
+    else:
+        raise AssertionError("get_device_name without CUDA did not raise")
     for f in (lambda: tj.zeros(2, device="cuda"), lambda: tj.ones(2).cuda(), lambda: tj.ones(2).to("cuda:0")):
         try:
             f()

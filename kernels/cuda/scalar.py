@@ -377,11 +377,13 @@ for _name in (*_UNARY, "exp2_", "rsqrt_", "sigmoid_", "atan2_", "hypot_", "copys
               "fdiv_trunc", "ffloordiv", "fmod_py", "floor_", "ceil_", "trunc_", "frac_", "digamma_", "logaddexp_",
               "logaddexp2_"):
     REPLACEMENTS.setdefault(_name, {}).update((c, _name) for c in _REAL)
-for _name, _w32, _w64 in (("round_", "round_f32", "round_f64"), ("round_pos_", "round_pos_f32", "round_pos_f64"),
-                          ("round_neg_", "round_neg_f32", "round_neg_f64"),
-                          ("nextafter_", "nextafter_f16", "nextafter_f64")):
-    REPLACEMENTS[_name] = {"f2": _w32, "f4": _w32, "f8": _w64}
-REPLACEMENTS["nextafter_"]["f4"] = "nextafter_f32"     # float16 steps by its own spacing
+REPLACEMENTS.update({
+    "round_": {"f2": "round_f32", "f4": "round_f32", "f8": "round_f64"},
+    "round_pos_": {"f2": "round_pos_f32", "f4": "round_pos_f32", "f8": "round_pos_f64"},
+    "round_neg_": {"f2": "round_neg_f32", "f4": "round_neg_f32", "f8": "round_neg_f64"},
+    # float16 steps by its own spacing (its values compute in float32)
+    "nextafter_": {"f2": "nextafter_f16", "f4": "nextafter_f32", "f8": "nextafter_f64"},
+})
 for _name in ("exp_", "exp2_", "expm1_", "log1p_", "sqrt_", "isinf_", "isfinite_"):
     REPLACEMENTS.setdefault(_name, {}).update((c, "c" + _name) for c in _COMPLEX)
 for _name in ("crsqrt_", "csigmoid_", "ctanh_", "clogaddexp_"):

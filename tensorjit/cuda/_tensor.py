@@ -127,12 +127,15 @@ class CudaTensor(Tensor):
 
     @property
     def __cuda_array_interface__(self):
+        """The CUDA Array Interface (version 3) of this tensor's device memory (no copy)."""
         from ._interop import cuda_array_interface
         return cuda_array_interface(self)
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of this tensor's device memory (Note [dlpack capsules] in
+        tensorjit/cuda/_interop.py)."""
         from ._interop import to_dlpack
-        return to_dlpack(self, stream)
+        return to_dlpack(self, stream, max_version, dl_device, copy)
 
     def __dlpack_device__(self):
         return (2, self.device.index)   # kDLCUDA

@@ -1,8 +1,8 @@
 """Compile generated CUDA kernels to PTX for compute capability 9.0, without a GPU, so code
 that only the simulator accepts (NumPy ufuncs Numba's CUDA target lacks, Python-only
-semantics) is caught: every POINTWISE row for one dtype per category it supports (and the
-other widths of its float and complex scalar functions, whose CUDA replacements differ per
-width), both kernel entries of a few rows with scalar operands, and every reduction family.
+semantics) is caught: every POINTWISE row for one dtype per category it supports (and every
+width where the GPU runs a replacement scalar function from kernels/cuda/scalar.py), both
+kernel entries of a few rows with scalar operands, and every reduction family.
 
 Device functions (the rows' scalar functions) are compiled for the current device's compute
 capability by Numba; with no GPU there is none, so the test answers that query with 9.0.
@@ -61,8 +61,8 @@ def _arr(d):
     return types.Array(from_dtype(np.dtype(npdt)), 1, "C")
 
 
-# One dtype per category for every row; then the other widths where the CUDA scalar
-# functions differ per width (Note [cuda scalars] in kernels/cuda/pointwise.py).
+# One dtype per category for every row; the other widths too where the GPU runs a replacement
+# scalar function (Note [cuda scalars] in kernels/cuda/pointwise.py), which may be per width.
 REP = {opdefs.BOOL: ("bool",), opdefs.INT: ("int32",), opdefs.FLOAT: ("float32",), opdefs.COMPLEX: ("complex64",)}
 WIDTHS = {opdefs.FLOAT: ("float16", "float64"), opdefs.COMPLEX: ("complex128",)}
 
@@ -71,11 +71,14 @@ def _row_cases():
     for name, row in opdefs.POINTWISE.items():
         for cat in sorted(row.categories):
             try:
-                row.scalar_for(cat)
+                scalar = row.scalar_for(cat)
             except KeyError:    # refused for that category (an error before dispatch)
                 continue
-            for dn in REP[cat] + WIDTHS.get(cat, ()):
+            for dn in REP[cat]:
                 yield name, dn
+            for dn in WIDTHS.get(cat, ()):
+                if (scalar, getattr(tj, dn).code) in pw_gen.CUDA_SCALARS:
+                    yield name, dn
 
 
 def _ptx(fn, sig):
@@ -148,3 +151,29 @@ def test_reduction_kernels_compile(name, dn):
     _ptx(mod.part, (meta, parts, _arr(d), i8, i8))
     _ptx(mod.final, (meta, _arr(result), parts, i8, i8, i8))
     _ptx(mod.cols, (meta, _arr(result), _arr(d), i8, i8))
+
+
+def test_replacements_that_run_as_python_match_numpy():
+    """The replacements built from ``math`` alone also run as plain Python: check their
+    algorithms against NumPy (the libdevice ones only run on a GPU: benchmarks/gpu_check.py)."""
+    from tensorjit.kernels.cuda import scalar as cs
+    rng = np.random.default_rng(3)
+    halves = np.concatenate([rng.standard_normal(300).astype(np.float16),
+                             np.array([0.0, 65504, -65504, np.inf, -np.inf, np.nan, 2.0 ** -14, -(2.0 ** -14),
+                                       2.0 ** -24, 1, 0.5, 1024, -2], np.float16)])
+    with np.errstate(over="ignore"):
+        for a in halves:
+            for b in np.array([np.inf, -np.inf, 0.0, 1.0], np.float16):
+                want = np.nextafter(a, b)
+                got = np.float16(cs.nextafter_f16(np.float32(a), np.float32(b)))
+                assert (got == want and np.signbit(got) == np.signbit(want)) or (got != got and want != want), \
+                    (a, b, got, want)
+    x, y = rng.uniform(-30, 30, 200), rng.uniform(-30, 30, 200)
+    x[:4], y[:4] = [np.inf, -np.inf, np.nan, np.inf], [np.inf, -np.inf, 1.0, -np.inf]
+    for f, ref in ((cs.logaddexp_, np.logaddexp), (cs.logaddexp2_, np.logaddexp2)):
+        with np.errstate(invalid="ignore"):       # inf - inf on the NumPy side
+            want = ref(x, y)
+        np.testing.assert_allclose([f(a, b) for a, b in zip(x, y)], want, rtol=1e-13, equal_nan=True)
+    z = x[4:] / 10 + 1j * y[4:] / 10
+    np.testing.assert_allclose([cs.cexpm1_(c) for c in z], np.expm1(z), rtol=1e-13)
+    np.testing.assert_allclose([cs.clog1p_(c) for c in z], np.log1p(z), rtol=1e-13, atol=1e-15)
