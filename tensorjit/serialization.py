@@ -361,7 +361,7 @@ def _storages(name, header, data0, size, fh, mm):
             raise LoadError(f"load(): {name}: storage {k} ({nbytes} bytes at {data0 + off}) lies beyond the end of "
                             f"the file ({size} bytes): truncated or corrupted")
         if mm is not None:
-            out.append(mm[data0 + off:data0 + off + nbytes])
+            out.append(mm[data0 + off:data0 + off + nbytes].view(np.ndarray))   # a plain ndarray view: tensors check type(_data)
             continue
         fh.seek(data0 + off)
         buf = np.empty(nbytes, np.uint8)
