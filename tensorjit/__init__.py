@@ -12,12 +12,11 @@ from ._dtypes import ALIASES as _ALIASES
 from ._device import device
 from ._storage import Storage
 from ._tensor import Tensor, Size
-from ._shape import broadcast_shapes
 from ._creation import (tensor, as_tensor, from_numpy, empty, zeros, ones, full, empty_like, zeros_like,
                         ones_like, full_like, empty_strided, arange, linspace, logspace, eye)
 from ._views import (as_strided, transpose, permute, movedim, expand_as, broadcast_to, unsqueeze, squeeze,
                      flatten, unflatten, narrow, select, diagonal, split, chunk, reshape, clone)
-from ._views import movedim as moveaxis, transpose as swapaxes, transpose as swapdims, t_ as t
+from ._views import movedim as moveaxis, t_ as t
 from .ops.pointwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, floor_divide,
                             remainder, pow, maximum, minimum, eq, ne, lt, le, gt, ge, greater,
                             greater_equal, less, less_equal, not_equal, neg, negative, abs, absolute,
@@ -32,6 +31,7 @@ from .ops.indexing import *  # noqa: F401,F403  (gather, scatter, index_*, masks
 from .ops.blas import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
+from ._dlpack import from_dlpack  # noqa: F401
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
 from . import return_types  # noqa: F401

@@ -80,7 +80,8 @@ def _check_fits(value, d, op):
         ok = True
     if ok and d.category == _dtypes.INT:
         info = np.iinfo(d.np)
-        ok = bool(np.isfinite(value)) and info.min <= value <= info.max
+        # Python ints compare exactly (np.isfinite refuses ints beyond 64 bits).
+        ok = (isinstance(value, (int, np.integer)) or bool(np.isfinite(value))) and info.min <= value <= info.max
     elif ok and d.category >= _dtypes.FLOAT:
         ok = not np.isfinite(value) or abs(value) <= float(np.finfo(d.to_real().np).max)
     if not ok:

@@ -1,6 +1,8 @@
 """Binds the functions of the op and view modules to Tensor as methods and operators."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import _complex, _copy, _html, _indexing, _views
 from ._tensor import Tensor
 from .ops import pointwise as pw
@@ -15,7 +17,10 @@ def _reflect(fn):
 def _operator(fn):
     # Python operators give NotImplemented for foreign operands so the other side can answer.
     def op(self, other):
-        if not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "dtype"):
+        # NumPy arrays answer through their reflected operator, which reaches
+        # Tensor.__array_ufunc__ and computes with tensorjit.
+        if isinstance(other, np.ndarray) or \
+                not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "dtype"):
             return NotImplemented
         return fn(self, other)
     return op
@@ -24,7 +29,7 @@ def _operator(fn):
 _METHODS = {
     # views
     "view": _views.view, "view_as": _views.view_as, "reshape": _views.reshape, "reshape_as": _views.reshape_as,
-    "transpose": _views.transpose, "swapaxes": _views.transpose, "swapdims": _views.transpose,
+    "transpose": _views.transpose,
     "t": _views.t_, "permute": _views.permute, "movedim": _views.movedim, "moveaxis": _views.movedim,
     "expand": _views.expand, "expand_as": _views.expand_as, "broadcast_to": _views.broadcast_to,
     "unsqueeze": _views.unsqueeze, "squeeze": _views.squeeze, "flatten": _views.flatten,

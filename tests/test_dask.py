@@ -67,8 +67,6 @@ def test_argmax_values():
     np.testing.assert_array_equal(np.asarray(r), A.argmax(axis=0))
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor's binary operators do not accept np.ndarray operands yet "
-                   "(tensorjit/ops/pointwise.py): tensor-chunk + ndarray-chunk with the tensor on the left")
 def test_mixed_with_tensor_on_the_left():
     _check((_x() + da.from_array(A, chunks=(3, 4))).compute(scheduler="threads"), A + A)
 

@@ -9,6 +9,8 @@ Note [binary fast path]
 """
 from __future__ import annotations
 
+from numpy import ndarray as _ndarray
+
 import math
 
 import numpy as np
@@ -58,6 +60,8 @@ def _binary(name, doc, with_alpha=False, label=None):
                     t._dtype = rd
                     t._dense = True
                     return t
+        if type(other) is _ndarray:
+            return NotImplemented   # NumPy's reflected operator reaches Tensor.__array_ufunc__
         return elementwise(row, (input, other), None, name=label)
 
     if with_alpha:
