@@ -32,6 +32,9 @@ from .ops.blas import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
 from ._dlpack import from_dlpack  # noqa: F401
+from . import linalg, fft  # noqa: F401  (NumPy's LAPACK and pocketfft on tensor storage)
+from .ops.spectral import (hann_window, hamming_window, blackman_window, bartlett_window,  # noqa: F401
+                           kaiser_window, stft, istft)
 from ._dispatch import get_num_threads, set_num_threads
 from ._printing import set_printoptions, get_printoptions
 from . import return_types  # noqa: F401

@@ -73,6 +73,13 @@ for _name, _fn in _METHODS.items():
 
 Tensor.T = property(_views.T)
 Tensor._repr_html_ = lambda self: _html.repr_html(self)
+Tensor.stft = lambda self, *args, **kwargs: _spectral().stft(self, *args, **kwargs)
+Tensor.istft = lambda self, *args, **kwargs: _spectral().istft(self, *args, **kwargs)
+
+
+def _spectral():
+    from .ops import spectral
+    return spectral
 Tensor.real = property(_complex.real, lambda self, v: _copy.copy_(_complex.real(self), v))
 Tensor.imag = property(_complex.imag, lambda self, v: _copy.copy_(_complex.imag(self), v))
 for _name, _fn in _complex.METHODS.items():
