@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tensorjit as tj
+from layouts import layouts
 
 torch = pytest.importorskip("torch", reason="reductions are checked against PyTorch")
 
@@ -47,20 +48,7 @@ def _data(shape, dtype, rng):
     return rng.integers(-3, 4, shape).astype(np.int64)
 
 
-def _layouts(a):
-    """(name, tensorjit view, NumPy view) for the contiguous, transposed, stepped and offset cases."""
-    t = tj.from_numpy(a)
-    yield "contiguous", t, a
-    if a.ndim >= 2:
-        perm = tuple(reversed(range(a.ndim)))
-        yield "transposed", t.permute(*perm), a.transpose(perm)
-    big = np.concatenate([a, a], axis=-1) if a.ndim else a
-    if a.ndim:
-        tb = tj.from_numpy(big)
-        sl = (slice(None),) * (a.ndim - 1) + (slice(None, None, 2),)
-        yield "stepped", tb[sl], big[sl]
-        sl = (slice(None),) * (a.ndim - 1) + (slice(1, None),)
-        yield "offset", tb[sl], big[sl]
+_layouts = layouts
 
 
 SHAPES = [(), (5,), (3, 4), (2, 3, 4)]

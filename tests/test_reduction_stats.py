@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import tensorjit as tj
+from layouts import layouts
 
 torch = pytest.importorskip("torch", reason="reductions are checked against PyTorch")
 
@@ -100,20 +101,7 @@ OPS = [
 INT_OPS = {"nansum", "max", "min", "argmax", "argmin", "aminmax", "logsumexp"}
 
 
-def _layouts(a):
-    """(name, tensorjit view, NumPy view): contiguous, transposed, stepped and offset."""
-    t = tj.from_numpy(a)
-    yield "contiguous", t, a
-    if a.ndim >= 2:
-        perm = tuple(reversed(range(a.ndim)))
-        yield "transposed", t.permute(*perm), a.transpose(perm)
-    if a.ndim:
-        big = np.concatenate([a, a], axis=-1)
-        tb = tj.from_numpy(big)
-        sl = (slice(None),) * (a.ndim - 1) + (slice(None, None, 2),)
-        yield "stepped", tb[sl], big[sl]
-        sl = (slice(None),) * (a.ndim - 1) + (slice(1, 1 + a.shape[-1]),)
-        yield "offset", tb[sl], big[sl]
+_layouts = layouts
 
 
 def _ties(shape, dtype, rng):

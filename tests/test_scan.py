@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tensorjit as tj
+from layouts import layouts
 
 torch = pytest.importorskip("torch", reason="scans are checked against PyTorch")
 
@@ -36,20 +37,7 @@ def _check(got, want, rtol=1e-5, atol=1e-6):
         np.testing.assert_array_equal(g, w)
 
 
-def _layouts(a):
-    """(name, tensorjit view, NumPy view): contiguous, transposed, stepped and offset."""
-    t = tj.from_numpy(a)
-    yield "contiguous", t, a
-    if a.ndim >= 2:
-        perm = tuple(reversed(range(a.ndim)))
-        yield "transposed", t.permute(*perm), a.transpose(perm)
-    if a.ndim:
-        big = np.concatenate([a, a], axis=-1)
-        tb = tj.from_numpy(big)
-        sl = (slice(None),) * (a.ndim - 1) + (slice(None, None, 2),)
-        yield "stepped", tb[sl], big[sl]
-        sl = (slice(None),) * (a.ndim - 1) + (slice(1, None),)
-        yield "offset", tb[sl], big[sl]
+_layouts = layouts
 
 
 def _data(shape, dtype, rng):

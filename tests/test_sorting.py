@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorjit as tj
+from layouts import layouts
 
 torch = pytest.importorskip("torch", reason="sorting is checked against PyTorch")
 
@@ -54,19 +55,7 @@ def _check_gather(x, dim, vals, idx, keepdim=True):
     np.testing.assert_array_equal(g, vv)
 
 
-def _layouts(a):
-    t = tj.from_numpy(a)
-    yield "contiguous", t, a
-    if a.ndim >= 2:
-        perm = tuple(reversed(range(a.ndim)))
-        yield "transposed", t.permute(*perm), a.transpose(perm)
-    if a.ndim:
-        big = np.concatenate([a, a], axis=-1)
-        tb = tj.from_numpy(big)
-        sl = (slice(None),) * (a.ndim - 1) + (slice(None, None, 2),)
-        yield "stepped", tb[sl], big[sl]
-        sl = (slice(None),) * (a.ndim - 1) + (slice(1, None),)
-        yield "offset", tb[sl], big[sl]
+_layouts = layouts
 
 
 def _data(shape, dtype, rng):
