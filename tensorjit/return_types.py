@@ -9,7 +9,8 @@
 from collections import namedtuple
 
 __all__ = ["max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
-           "cummin", "frexp", "histogram"]
+           "cummin", "frexp", "histogram", "linalg_slogdet", "linalg_qr", "linalg_eig", "linalg_eigh", "linalg_svd",
+           "linalg_lstsq"]
 
 
 def _make(name, fields):
@@ -32,3 +33,9 @@ cummax = _make("cummax", "values indices")
 cummin = _make("cummin", "values indices")
 frexp = _make("frexp", "mantissa exponent")
 histogram = _make("histogram", "hist bin_edges")
+linalg_slogdet = _make("linalg_slogdet", "sign logabsdet")
+linalg_qr = _make("linalg_qr", "Q R")
+linalg_eig = _make("linalg_eig", "eigenvalues eigenvectors")
+linalg_eigh = _make("linalg_eigh", "eigenvalues eigenvectors")
+linalg_svd = _make("linalg_svd", "U S Vh")
+linalg_lstsq = _make("linalg_lstsq", "solution residuals rank singular_values")

@@ -16,7 +16,6 @@ Note [batch element errors]
 """
 from __future__ import annotations
 
-from collections import namedtuple
 
 import numpy as np
 
@@ -39,20 +38,11 @@ class LinAlgError(RuntimeError):
     """
 
 
-def _tuple(name, fields):
-    cls = namedtuple(name, fields)
-    cls.__module__ = "tensorjit.linalg"
-    cls.__qualname__ = name
-    return cls
+# PyTorch's torch.return_types.linalg_* named tuples live with the others; re-exported here.
+from ..return_types import (linalg_slogdet, linalg_qr, linalg_eig, linalg_eigh, linalg_svd,  # noqa: E402
+                            linalg_lstsq)
 
-
-# PyTorch's torch.return_types.linalg_* named tuples.
-linalg_slogdet = _tuple("linalg_slogdet", "sign logabsdet")
-linalg_qr = _tuple("linalg_qr", "Q R")
-linalg_eig = _tuple("linalg_eig", "eigenvalues eigenvectors")
-linalg_eigh = _tuple("linalg_eigh", "eigenvalues eigenvectors")
-linalg_svd = _tuple("linalg_svd", "U S Vh")
-linalg_lstsq = _tuple("linalg_lstsq", "solution residuals rank singular_values")
+__all__ = ["linalg_slogdet", "linalg_qr", "linalg_eig", "linalg_eigh", "linalg_svd", "linalg_lstsq"]
 
 
 def check_tensor(x, name, arg="A"):
