@@ -1,10 +1,9 @@
 """The array API ``linalg`` extension, as far as tensorjit's kernels reach.
 
-Present: ``cross``, ``diagonal``, ``matmul``, ``matrix_norm`` (Frobenius, inf and 1 norms),
-``matrix_power`` (non-negative powers), ``matrix_transpose``, ``outer``, ``tensordot``,
-``trace``, ``vecdot``, ``vector_norm``. Absent, because tensorjit has no decomposition
-kernels: ``cholesky``, ``det``, ``eigh``, ``eigvalsh``, ``inv``, ``matrix_rank``, ``pinv``,
-``qr``, ``slogdet``, ``solve``, ``svd``, ``svdvals``.
+Every function of the extension: products and norms on tensorjit's kernels, the
+decompositions (``cholesky``, ``det``, ``eigh``, ``eigvalsh``, ``inv``, ``matrix_rank``,
+``pinv``, ``qr``, ``slogdet``, ``solve``, ``svd``, ``svdvals``) through ``tensorjit.linalg``
+with the standard's signatures.
 """
 from __future__ import annotations
 
@@ -15,8 +14,9 @@ from tensorjit import _dtypes
 
 from ._functions import matmul, matrix_transpose, tensordot, vecdot  # noqa: F401  (part of linalg)
 
-__all__ = ["cross", "diagonal", "matmul", "matrix_norm", "matrix_power", "matrix_transpose", "outer",
-           "tensordot", "trace", "vecdot", "vector_norm"]
+__all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
+           "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet", "solve", "svd",
+           "svdvals", "tensordot", "trace", "vecdot", "vector_norm"]
 
 
 def cross(x1, x2, /, *, axis=-1):
@@ -75,8 +75,8 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    """Matrix norm of the last two axes: ``"fro"``, ``1``, ``-1``, ``inf``, ``-inf`` (``2`` and ``"nuc"``
-    need singular values, which tensorjit lacks: ValueError)."""
+    """Matrix norm of the last two axes: ``"fro"``, ``1``, ``-1``, ``inf``, ``-inf``, ``2``, ``-2``,
+    ``"nuc"`` (the last three from singular values)."""
     x = _real_float(x, "matrix_norm")
     a = _tj.abs(x)
     if ord == "fro":
@@ -87,16 +87,16 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
         r = (_tj.amax if ord > 0 else _tj.amin)(s, outer_ if outer_ == -1 else -2, True)
         r = r.reshape(tuple(x.shape[:-2]))
     else:
-        raise ValueError(f"matrix_norm: ord={ord!r} needs singular values, which tensorjit does not compute")
+        return _tj.linalg.matrix_norm(x, ord, keepdim=keepdims)
     return r.reshape(tuple(x.shape[:-2]) + (1, 1)) if keepdims else r
 
 
 def matrix_power(x, n, /):
-    """``x`` (square matrices) to the integer power ``n >= 0`` by repeated squaring."""
+    """``x`` (square matrices) to the integer power ``n`` by repeated squaring (``n < 0``: of the inverse)."""
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise ValueError("matrix_power: expected square matrices")
     if n < 0:
-        raise ValueError("matrix_power: negative powers need an inverse, which tensorjit does not compute")
+        return _tj.linalg.matrix_power(x, n)
     r = _tj.eye(x.shape[-1], dtype=x.dtype).expand(*x.shape).clone()
     base = x
     while n:
@@ -106,3 +106,68 @@ def matrix_power(x, n, /):
         if n:
             base = _tj.matmul(base, base)
     return r
+
+
+def cholesky(x, /, *, upper=False):
+    """Cholesky factor of Hermitian positive-definite matrices (lower, or upper)."""
+    return _tj.linalg.cholesky(x, upper=upper)
+
+
+def det(x, /):
+    """Determinants of square matrices."""
+    return _tj.linalg.det(x)
+
+
+def eigh(x, /):
+    """``(eigenvalues, eigenvectors)`` of Hermitian matrices."""
+    return _tj.linalg.eigh(x)
+
+
+def eigvalsh(x, /):
+    """Eigenvalues of Hermitian matrices, ascending."""
+    return _tj.linalg.eigvalsh(x)
+
+
+def inv(x, /):
+    """Inverses of square matrices."""
+    return _tj.linalg.inv(x)
+
+
+def matrix_rank(x, /, *, rtol=None):
+    """Ranks from singular values above ``rtol`` times the largest."""
+    return _tj.linalg.matrix_rank(x, rtol=rtol)
+
+
+def pinv(x, /, *, rtol=None):
+    """Moore-Penrose pseudo-inverses."""
+    return _tj.linalg.pinv(x, rtol=rtol)
+
+
+def qr(x, /, *, mode="reduced"):
+    """``(Q, R)`` factorisation, ``mode`` "reduced" or "complete"."""
+    return _tj.linalg.qr(x, mode)
+
+
+def slogdet(x, /):
+    """``(sign, logabsdet)`` of square matrices."""
+    return _tj.linalg.slogdet(x)
+
+
+def solve(x1, x2, /):
+    """Solutions ``X`` of ``x1 @ X = x2``; a 1-D ``x2`` is one vector, otherwise a stack of matrices.
+    The operands promote to a common dtype first, as the standard's binary functions do."""
+    d = _tj.promote_types(x1.dtype, x2.dtype)
+    x1, x2 = x1.to(d), x2.to(d)
+    if x2.ndim == 1:
+        return _tj.linalg.solve(x1, x2)
+    return _tj.linalg.solve(x1, x2)
+
+
+def svd(x, /, *, full_matrices=True):
+    """``(U, S, Vh)`` with ``x = U @ diag(S) @ Vh``."""
+    return _tj.linalg.svd(x, full_matrices)
+
+
+def svdvals(x, /):
+    """Singular values, descending."""
+    return _tj.linalg.svdvals(x)
