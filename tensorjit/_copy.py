@@ -40,12 +40,11 @@ def _copy_devices(dest, src, op):
     """``copy_`` where a CUDA tensor is involved: move ``src`` to ``dest``'s device (one transfer
     in ``src``'s dtype), then copy and convert there."""
     from .cuda import _dispatch as cu
+    _check_writable(dest, op)
     if type(dest) is CudaTensor:
-        cu.check_writable(dest, op)
         if type(src) is not CudaTensor or src.device != dest.device:
             src = cu.to_device(src if type(src) is not CudaTensor else cu.to_host(src), dest.device)
         return cu.cast_into(dest, src)
-    _check_writable(dest, op)
     return cast_into(dest, cu.to_host(src))
 
 

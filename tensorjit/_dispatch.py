@@ -314,8 +314,36 @@ def _may_overlap(a, out):
     return True
 
 
+def check_out(out, result, shape, inplace, name):
+    """The checks of an ``out=`` tensor before anything is written (every device)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}: out must be a Tensor, got {type(out).__name__}")
+    if not can_cast(result, out._dtype):
+        raise RuntimeError(f"{name}: result type {result.name} can't be cast to the desired output "
+                           f"type {out._dtype.name}")
+    if out._shape != shape and inplace:
+        raise RuntimeError(f"{name}: output with shape {list(out._shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}")
+    _check_writable(out, name)
+
+
+def resize_out(out, shape, tensors, name, stacklevel=3):
+    """Resize ``out`` to ``shape`` (warning when it held elements, as PyTorch does) and lay it
+    out like a fresh output would be: following its inputs' layout."""
+    if out.numel() != 0:
+        warnings.warn(f"{name}: an output with one or more elements was resized since it had "
+                      f"shape {list(out._shape)}, which does not match the required output shape "
+                      f"{list(shape)}.", UserWarning, stacklevel=stacklevel)
+    out.resize_(shape)
+    if tensors and not all(t._shape == shape and t.is_contiguous() for t in tensors):
+        perm = output_permutation(shape, [broadcast_strides(t._shape, t._strides, shape) for t in tensors])
+        out._strides = strides_for_permutation(shape, perm)
+        out._dense = out._strides == contiguous_strides(shape)
+
+
 def _check_writable(out, name, allow_overlap=False):
-    if not out._data.flags.writeable:
+    # Only NumPy memory can be read-only; a CUDA tensor's storage is for the CUDA modules only.
+    if not out.is_cuda and not out._data.flags.writeable:
         raise RuntimeError(f"{name}: the output tensor is read-only (it views a non-writeable NumPy array)")
     if allow_overlap or 0 in out._shape:
         return
@@ -431,29 +459,11 @@ def _elementwise_out(row, args, out, inplace, name, compute):
     shape = broadcast_shapes(*(t._shape for t in tensors), op=name) if tensors else ()
     if row.divisor_check and compute.category <= INT and _divisor_has_zero(args[1]):
         raise ZeroDivisionError(f"{name}: integer division by zero")
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}: out must be a Tensor, got {type(out).__name__}")
-    if not can_cast(result, out._dtype):
-        raise RuntimeError(f"{name}: result type {result.name} can't be cast to the desired output "
-                           f"type {out._dtype.name}")
-    if out._shape != shape and inplace:
-        raise RuntimeError(f"{name}: output with shape {list(out._shape)} doesn't match the "
-                           f"broadcast shape {list(shape)}")
-    _check_writable(out, name)
+    check_out(out, result, shape, inplace, name)
     scalar_dtype = _dtypes.float32 if compute is _dtypes.float16 else compute
     k = kernel(row, tuple(a._dtype if isinstance(a, Tensor) else scalar_dtype for a in args), compute, out._dtype)
     if out._shape != shape:
-        if out.numel() != 0:
-            warnings.warn(f"{name}: an output with one or more elements was resized since it had "
-                          f"shape {list(out._shape)}, which does not match the required output shape "
-                          f"{list(shape)}.", UserWarning, stacklevel=3)
-        from ._views import resize_
-        resize_(out, shape)
-        if tensors and not all(t._shape == shape and t.is_contiguous() for t in tensors):
-            # Like a fresh output, the resized one follows its inputs' layout.
-            perm = output_permutation(shape, [broadcast_strides(t._shape, t._strides, shape) for t in tensors])
-            out._strides = strides_for_permutation(shape, perm)
-            out._dense = out._strides == contiguous_strides(shape)
+        resize_out(out, shape, tensors, name, stacklevel=4)
     # Inputs that overlap the output (other than element-for-element) are read from a copy.
     args = [a.clone() if isinstance(a, Tensor) and a is not out and _may_overlap(a, out)
             and not (a._data.ctypes.data == out._data.ctypes.data and a._offset == out._offset

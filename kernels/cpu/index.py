@@ -15,7 +15,7 @@ Note [index layout]
     ``get`` and ``put`` only move elements, so their kernels are keyed on the item size
     (every 4-byte dtype shares one); ``acc`` computes, so it is keyed on the dtype.
 """
-from .pointwise import NP, cast
+from .pointwise import LOOP_HEAD, LOOP_TAIL, NP, cast
 
 # Kernel array dtype codes by item size for kernels that only move elements.
 MOVE_CODE = {1: "u1", 2: "u2", 4: "u4", 8: "u8", 16: "c16"}
@@ -83,15 +83,7 @@ def source(mode, k, code, combine=None):
         "@njit(nogil=True, cache=True, error_model='numpy')",
         f"def body(meta, a, b{idx_args}, lo, hi):",
         *lines,
-        "    i3 = lo % n3",
-        "    t = lo // n3",
-        "    i2 = t % n2",
-        "    t = t // n2",
-        "    i1 = t % n1",
-        "    i0 = t // n1",
-        "    i = lo",
-        "    while i < hi:",
-        "        cnt = min(n3 - i3, hi - i)",
+        *LOOP_HEAD,
         "        u0 = _u(i0)",
         "        u1 = _u(i1)",
         "        u2 = _u(i2)",
@@ -102,15 +94,7 @@ def source(mode, k, code, combine=None):
     src += [
         "        for q in range(_u(cnt)):",
         f"            {stmt}",
-        "        i += cnt",
-        "        i3 = 0",
-        "        i2 += 1",
-        "        if i2 == n2:",
-        "            i2 = 0",
-        "            i1 += 1",
-        "            if i1 == n1:",
-        "                i1 = 0",
-        "                i0 += 1",
+        *LOOP_TAIL,
     ]
     if mode == "get":
         src += [

@@ -43,6 +43,33 @@ def cast(src, dst, e):
     return f"{NP[dst]}({e})"
 
 
+# The walk over a linear range [lo, hi) of the padded 4-d space (Note [kernel layout]): the
+# head splits lo into (i0, i1, i2, i3) and opens a loop over innermost rows of ``cnt``
+# elements; the tail steps to the next row. Shared by the other 4-d generators (index.py).
+LOOP_HEAD = [
+    "    i3 = lo % n3",
+    "    t = lo // n3",
+    "    i2 = t % n2",
+    "    t = t // n2",
+    "    i1 = t % n1",
+    "    i0 = t // n1",
+    "    i = lo",
+    "    while i < hi:",
+    "        cnt = min(n3 - i3, hi - i)",
+]
+LOOP_TAIL = [
+    "        i += cnt",
+    "        i3 = 0",
+    "        i2 += 1",
+    "        if i2 == n2:",
+    "            i2 = 0",
+    "            i1 += 1",
+    "            if i1 == n1:",
+    "                i1 = 0",
+    "                i0 += 1",
+]
+
+
 def _unpack(n_operands):
     lines = ["    n0 = meta[0]", "    n1 = meta[1]", "    n2 = meta[2]", "    n3 = meta[3]"]
     names = ["o"] + [f"x{j}" for j in range(n_operands - 1)]
@@ -116,15 +143,7 @@ def source(scalar_name, in_codes, compute, result, out):
         "@njit(nogil=True, cache=True, error_model='numpy')",
         f"def body(meta, out, {args}, lo, hi):",
         *lines,
-        "    i3 = lo % n3",
-        "    t = lo // n3",
-        "    i2 = t % n2",
-        "    t = t // n2",
-        "    i1 = t % n1",
-        "    i0 = t // n1",
-        "    i = lo",
-        "    while i < hi:",
-        "        cnt = min(n3 - i3, hi - i)",
+        *LOOP_HEAD,
         "        uc = _u(cnt)",
         "        u0 = _u(i0)",
         "        u1 = _u(i1)",
@@ -138,15 +157,7 @@ def source(scalar_name, in_codes, compute, result, out):
         src.append(f"        {head} {cond}:" if cond else "        else:")
         src.extend("            " + ln for ln in body)
     src += [
-        "        i += cnt",
-        "        i3 = 0",
-        "        i2 += 1",
-        "        if i2 == n2:",
-        "            i2 = 0",
-        "            i1 += 1",
-        "            if i1 == n1:",
-        "                i1 = 0",
-        "                i0 += 1",
+        *LOOP_TAIL,
         "",
         "",
         "@njit(nogil=True, cache=True, error_model='numpy')",

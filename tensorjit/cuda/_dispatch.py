@@ -5,13 +5,12 @@ in kernels/cuda/pointwise.py)."""
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from .. import _dtypes
-from .._dtypes import can_cast, INT
-from .._dispatch import compute_dtype, result_dtype_for, check_operand, scalar_array
+from .._dtypes import INT
+from .._dispatch import compute_dtype, result_dtype_for, check_operand, scalar_array, check_out, resize_out
 from .._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_strides, extent,
                       output_permutation, strides_for_permutation)
 from .._storage import allocate
@@ -144,50 +143,15 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
             strides = contiguous_strides(shape)
         out = make_cuda(allocate(math.prod(shape), result, dev), shape, strides, 0, result)
     else:
-        _check_out(out, result, shape, inplace, name)
+        check_out(out, result, shape, inplace, name)
         if out._shape != shape:
-            _resize_like(out, shape, tensors, name)
+            resize_out(out, shape, tensors, name, stacklevel=4)
         args = tuple(a.clone() if isinstance(a, Tensor) and a is not out and _aliases(a, out, shape) else a
                      for a in args)
     dts, kinds, vals, offs = _kernel_args(args, compute)
     mod = _kernel_module(row, dts, kinds, compute, out._dtype)
     launch(mod, shape, out, out._dtype, args, vals, offs)
     return out
-
-
-def _check_out(out, result, shape, inplace, name):
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}: out must be a Tensor, got {type(out).__name__}")
-    if not can_cast(result, out._dtype):
-        raise RuntimeError(f"{name}: result type {result.name} can't be cast to the desired output "
-                           f"type {out._dtype.name}")
-    if out._shape != shape and inplace:
-        raise RuntimeError(f"{name}: output with shape {list(out._shape)} doesn't match the "
-                           f"broadcast shape {list(shape)}")
-    check_writable(out, name)
-
-
-def check_writable(out, name, allow_overlap=False):
-    """PyTorch refuses to write a tensor whose elements share memory (an expanded one)."""
-    if allow_overlap or 0 in out._shape:
-        return
-    for n, s in zip(out._shape, out._strides):
-        if s == 0 and n > 1:
-            raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to "
-                               "tensor refers to a single memory location. Please clone() the tensor "
-                               "before performing the operation.")
-
-
-def _resize_like(out, shape, tensors, name):
-    if out.numel() != 0:
-        warnings.warn(f"{name}: an output with one or more elements was resized since it had "
-                      f"shape {list(out._shape)}, which does not match the required output shape "
-                      f"{list(shape)}.", UserWarning, stacklevel=4)
-    out.resize_(shape)
-    if tensors and not all(t._shape == shape and t.is_contiguous() for t in tensors):
-        perm = output_permutation(shape, [broadcast_strides(t._shape, t._strides, shape) for t in tensors])
-        out._strides = strides_for_permutation(shape, perm)
-        out._dense = out._strides == contiguous_strides(shape)
 
 
 def _span(t):

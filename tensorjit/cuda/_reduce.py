@@ -16,7 +16,8 @@ from .._storage import allocate
 from .._tensor import Tensor
 from ..kernels.reductions import REDUCTIONS
 from ._tensor import CudaTensor, data, make_cuda, unsupported
-from ._dispatch import karray, devices_of, check_writable
+from .._dispatch import _check_writable as check_writable
+from ._dispatch import karray, devices_of
 from . import require
 
 _KERNELS = {}
