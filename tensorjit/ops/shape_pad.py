@@ -97,7 +97,7 @@ def _runs(mode, n, lo, hi, d, shape, argno):
         return [r for r in ((0, lo, start + m - lo, 1), (lo, m, start, 1), (lo + m, hi, start, 1)) if r[1]]
     size = n + lo + hi
     runs = []
-    if lo > 0:                                                    # left pad: j in [0, lo)
+    if lo > 0 and size > 0:                                       # left pad: j in [0, lo)
         runs.append((0, min(lo, size), lo if mode == "reflect" else 0, -1 if mode == "reflect" else 0))
     c0, c1 = max(lo, 0), min(lo + n, size)                        # centre: input index j - lo
     if c1 > c0:
