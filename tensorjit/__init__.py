@@ -10,6 +10,7 @@ from ._dtypes import (dtype, bool, uint8, int8, int16, int32, int64, uint16, uin
                       get_default_dtype, set_default_dtype, iinfo, finfo)
 from ._dtypes import ALIASES as _ALIASES
 from ._device import device
+from ._layouts import layout, strided, sparse_coo, sparse_csr  # noqa: F401
 from ._storage import Storage
 from ._tensor import Tensor, Size
 from ._creation import (tensor, as_tensor, from_numpy, empty, zeros, ones, full, empty_like, zeros_like,

@@ -18,6 +18,7 @@ from . import _dtypes
 from ._shape import contiguous_strides, is_contiguous, numel as _numel
 from ._device import CPU
 from ._storage import Storage
+from ._layouts import strided as _strided
 
 _new = object.__new__
 
@@ -94,6 +95,21 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    # Note [layout dispatch] (tensorjit/_layouts.py): other layouts are subclasses with a key.
+    _dispatch_key = None
+
+    @property
+    def layout(self):
+        return _strided
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         """A copy on a CUDA device (the current one by default); ``self`` if already there.
 
@@ -102,10 +118,6 @@ class Tensor:
         """
         from ._copy import to_cuda
         return to_cuda(self, device)
-
-    @property
-    def layout(self):
-        return "strided"
 
     @property
     def ndim(self):
