@@ -41,7 +41,21 @@ from ._printing import set_printoptions, get_printoptions
 from . import return_types  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import safetensors, hdf5  # noqa: F401  (light modules: h5py loads on first use)
+from .autograd import *  # noqa: F401,F403  (no_grad, enable_grad, set_grad_enabled, inference_mode)
+from .sparse import *  # noqa: F401,F403  (sparse_coo_tensor, sparse_csr_tensor: see its __all__)
+from .quantized import *  # noqa: F401,F403  (quantize_per_tensor, quint8, ...: see its __all__)
+from ._userops import *  # noqa: F401,F403  (elementwise, reduction, fuse: your own ops)
 from . import _methods  # noqa: F401  (binds methods and operators to Tensor)
+
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "numba_ext")
+
+
+def __getattr__(name):
+    # Heavier packages load on first use so that ``import tensorjit`` stays light.
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'tensorjit' has no attribute {name!r}")
 
 float, double, half, short, int, long, cfloat, cdouble = (_ALIASES[n] for n in (
     "float", "double", "half", "short", "int", "long", "cfloat", "cdouble"))

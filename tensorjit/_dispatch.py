@@ -18,6 +18,7 @@ from ._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_s
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
 from .cuda._tensor import CudaTensor as _CudaTensor
+from ._layouts import KEYED as _KEYED, dispatch_pointwise as _dispatch_pointwise  # Note [layout dispatch]
 from .kernels import opdefs
 from .kernels.registry import LazyEntries
 from .kernels.cpu import pointwise as _gen
@@ -420,6 +421,8 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
     """
     for a in args:  # CUDA operands go to the CUDA front end (nothing else is touched on CPU)
         if type(a) is _CudaTensor: return _cuda_elementwise(row, args, out, inplace, name, compute)  # noqa: E701
+        if type(a) in _KEYED: return _dispatch_pointwise(row, args, out, inplace, name, compute)  # noqa: E701
+    if type(out) in _KEYED: return _dispatch_pointwise(row, args, out, inplace, name, compute)  # noqa: E701
     name = name or row.name
     if out is None:
         key = (row.name, compute, *map(_signature, args))

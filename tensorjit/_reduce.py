@@ -15,6 +15,7 @@ from ._shape import collapse, contiguous_strides, wrap_dim
 from ._storage import allocate
 from ._tensor import Tensor, make_dense
 from ._dispatch import PARALLEL_THRESHOLD, get_num_threads, _numba_array_type, _may_overlap, _check_writable
+from ._layouts import KEYED as _KEYED, dispatch_reduce as _dispatch_reduce  # Note [layout dispatch]
 from .kernels import reductions as opdefs
 from .kernels.cpu import reduction as _gen
 from .kernels.registry import LazyEntries
@@ -280,6 +281,8 @@ def reduce(row, x, dim=None, keepdim=False, *, dtype=None, out=None, name=None, 
     name = name or row.name
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if type(x) in _KEYED or type(out) in _KEYED:  # Note [layout dispatch]
+        return _dispatch_reduce(row, x, dim, keepdim, dtype, out, name, param)
     if x.is_cuda:
         from .cuda._reduce import reduce as cuda_reduce
         return cuda_reduce(row, x, dim, keepdim, dtype=dtype, out=out, name=name, param=param)

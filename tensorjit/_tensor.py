@@ -97,6 +97,7 @@ class Tensor:
 
     # Note [layout dispatch] (tensorjit/_layouts.py): other layouts are subclasses with a key.
     _dispatch_key = None
+    _dispatch_priority = 0
 
     @property
     def layout(self):
