@@ -19,7 +19,7 @@ from ._dlpack import dlpack, dlpack_device
 from ._protocols_func import array_function
 from ._protocols_ufunc import array_ufunc
 
-API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
+API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12")
 
 # Note [numpy dtype attribute]
 _dtypes.dtype.dtype = property(lambda self: self.np)
@@ -33,7 +33,7 @@ def array_namespace(self, /, *, api_version=None):
 
     >>> import tensorjit as tj
     >>> tj.ones(2).__array_namespace__().__array_api_version__
-    '2024.12'
+    '2025.12'
     """
     if api_version is not None and api_version not in API_VERSIONS:
         raise ValueError(f"__array_namespace__: unsupported api_version {api_version!r}; "

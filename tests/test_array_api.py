@@ -1,4 +1,4 @@
-"""The array API namespace (tensorjit.array_api), tested from the standard's text (2024.12):
+"""The array API namespace (tensorjit.array_api), tested from the standard's text (2025.12):
 namespace and inspection, dtypes and the promotion table, creation, element-wise functions with
 scalars, statistics' dtypes, sets, sorting, searching, manipulation, linalg, in-place operators
 and devices. Values are checked against NumPy on the same data. Inputs are float64 and int64
@@ -368,7 +368,23 @@ def test_linear_algebra():
     close(L.matrix_power(S, -1), np.linalg.inv(spd))
     assert int(L.matrix_rank(S)) == 2
     close(L.pinv(S), np.linalg.pinv(spd))
-    assert not hasattr(xp, "fft")
+    w = L.eigvals(S)
+    assert w.dtype == xp.complex128
+    close(xp.sort(xp.real(w)), np.linalg.eigvalsh(spd))
+
+
+def test_fft_extension_follows_the_standards_dtype_rules():
+    x = xp.asarray([1.0, 2.0, 0.5, -1.0])
+    with pytest.raises(TypeError, match="complex"):
+        xp.fft.fft(x)                  # PyTorch would promote; the standard takes complex only
+    with pytest.raises(TypeError, match="real floating"):
+        xp.fft.rfft(xp.astype(x, xp.complex128))
+    z = xp.fft.rfft(xp.astype(x, xp.float32))
+    assert z.dtype == xp.complex64 and z.shape == (3,)
+    back = xp.fft.irfft(z, n=4)
+    assert back.dtype == xp.float32
+    np.testing.assert_allclose(back.numpy(), x.numpy(), rtol=1e-6)
+    assert xp.fft.fftfreq(4).dtype == xp.float64
 
 
 def test_in_place_operators_follow_the_standard():

@@ -144,8 +144,8 @@ def meshgrid(*arrays, indexing="xy"):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
     if not arrays:
-        return []
-    return list(_tj.meshgrid(*arrays, indexing=indexing))
+        return ()
+    return tuple(_tj.meshgrid(*arrays, indexing=indexing))
 
 
 def tril(x, /, *, k=0):

@@ -202,7 +202,7 @@ class Info:
         out = [_tj.device("cpu")]
         if cuda.is_available():
             out += [_tj.device("cuda", i) for i in range(cuda.device_count())]
-        return out
+        return tuple(out)
 
     def default_dtypes(self, *, device=None):
         f = _tj.get_default_dtype()

@@ -89,14 +89,18 @@ def positive(x, /):
 
 
 def sign(x, /):
-    """The sign of each element; ``x / |x|`` for complex ``x`` (0 at 0).
+    """The sign of each element; ``x / |x|`` for complex ``x`` (0 at 0; NaN stays NaN, as the standard says).
 
     >>> import tensorjit.array_api as xp
     >>> xp.sign(xp.asarray([-2., 0., 3.])).tolist()
     [-1.0, 0.0, 1.0]
     """
     x = _array(x, "sign")
-    return _tj.sgn(x) if x.dtype.category == _dtypes.COMPLEX else _tj.sign(x)
+    if x.dtype.category == _dtypes.COMPLEX:
+        return _tj.sgn(x)
+    r = _tj.sign(x)
+    # The standard keeps NaN (PyTorch's sign gives 0 for it).
+    return _tj.where(_tj.isnan(x), x, r) if x.dtype.category == _dtypes.FLOAT else r
 
 
 def real(x, /):

@@ -24,8 +24,18 @@ def _keep_all(r, x, keepdims):
 
 # -- manipulation ------------------------------------------------------------------------
 def broadcast_arrays(*arrays):
-    """The arrays broadcast against each other (views)."""
-    return list(_tj.broadcast_tensors(*arrays))
+    """The arrays broadcast against each other (views; a tuple since 2025.12)."""
+    return tuple(_tj.broadcast_tensors(*arrays))
+
+
+def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to, as a tuple (new in 2025.12).
+
+    >>> import tensorjit.array_api as xp
+    >>> xp.broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    return tuple(_tj.broadcast_shapes(*shapes))
 
 
 def broadcast_to(x, /, shape):
@@ -181,6 +191,23 @@ def searchsorted(x1, x2, /, *, side="left", sorter=None):
         x1 = _tj.take(x1, sorter)
     d = _promote(x1.dtype, x2.dtype, "searchsorted")
     return _tj.searchsorted(x1.to(d), x2.to(d), side=side)
+
+
+def isin(x1, x2, /, *, invert=False):
+    """Whether each element of ``x1`` occurs in ``x2`` (either may be a Python int), compared in
+    their promoted dtype; a bool array shaped like ``x1`` (new in 2025.12).
+
+    >>> import tensorjit.array_api as xp
+    >>> xp.isin(xp.asarray([1, 2, 3]), xp.asarray([3, 1])).tolist()
+    [True, False, True]
+    """
+    a, b = operands(x1, x2, "isin")
+    d = _promote(a.dtype, b.dtype, "isin")
+    if d.category == _dtypes.COMPLEX:
+        raise TypeError(f"isin: complex dtypes are not supported, got {a.dtype.name} and {b.dtype.name}")
+    if d is _tj.bool:      # compared as 0/1 (tensorjit.isin, as PyTorch's, refuses bool)
+        d = _tj.uint8
+    return _tj.isin(a.to(d), b.to(d), invert=invert)
 
 
 def where(condition, x1, x2, /):

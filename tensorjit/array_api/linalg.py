@@ -1,7 +1,7 @@
 """The array API ``linalg`` extension, as far as tensorjit's kernels reach.
 
 Every function of the extension: products and norms on tensorjit's kernels, the
-decompositions (``cholesky``, ``det``, ``eigh``, ``eigvalsh``, ``inv``, ``matrix_rank``,
+decompositions (``cholesky``, ``det``, ``eig``, ``eigvals``, ``eigh``, ``eigvalsh``, ``inv``, ``matrix_rank``,
 ``pinv``, ``qr``, ``slogdet``, ``solve``, ``svd``, ``svdvals``) through ``tensorjit.linalg``
 with the standard's signatures.
 """
@@ -14,7 +14,7 @@ from tensorjit import _dtypes
 
 from ._functions import matmul, matrix_transpose, tensordot, vecdot  # noqa: F401  (part of linalg)
 
-__all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
+__all__ = ["cholesky", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet", "solve", "svd",
            "svdvals", "tensordot", "trace", "vecdot", "vector_norm"]
 
@@ -116,6 +116,23 @@ def cholesky(x, /, *, upper=False):
 def det(x, /):
     """Determinants of square matrices."""
     return _tj.linalg.det(x)
+
+
+def eig(x, /):
+    """``(eigenvalues, eigenvectors)`` of general square matrices: complex results (complex64 for
+    float32 input), eigenvectors normalised to unit length (new in 2025.12)."""
+    return _tj.linalg.eig(_real_or_complex_float(x, "eig"))
+
+
+def eigvals(x, /):
+    """Eigenvalues of general square matrices, complex (new in 2025.12)."""
+    return _tj.linalg.eigvals(_real_or_complex_float(x, "eigvals"))
+
+
+def _real_or_complex_float(x, op):
+    if x.dtype.category < _dtypes.FLOAT:
+        raise TypeError(f"{op}: only floating-point dtypes are allowed, got {x.dtype.name}")
+    return x
 
 
 def eigh(x, /):
