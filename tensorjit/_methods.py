@@ -106,3 +106,9 @@ from . import _protocols  # noqa: E402
 for _mod in (_reduction, _scan, _sorting, _searching, _shape_ops, _indexing_ops, _blas, _random, _protocols):
     for _name, _fn in _mod.METHODS.items():
         setattr(Tensor, _name, _fn)
+
+# Quantized tensors (tensorjit/quantized.py): dequantize and the q_* accessors on dense tensors.
+from . import quantized as _quantized  # noqa: E402
+
+for _name, _fn in _quantized.TENSOR_METHODS.items():
+    setattr(Tensor, _name, _fn)

@@ -81,6 +81,8 @@ class _Writer:
             return obj
         if isinstance(obj, float):
             return obj if np.isfinite(obj) else {"__float__": repr(obj)}
+        if isinstance(obj, Tensor) and hasattr(obj, "_save_state"):
+            return {"__qtensor__": self.encode(obj._save_state())}
         if isinstance(obj, Tensor):
             i, byte0 = self.where[id(obj._data)]
             isz = obj._dtype.itemsize
@@ -110,7 +112,8 @@ class _Writer:
 def _tensors(obj):
     """Every tensor in ``obj`` (CPU copies of CUDA tensors are made by ``encode``)."""
     if isinstance(obj, Tensor):
-        yield obj
+        parts = getattr(obj, "_save_parts", None)   # quantized tensors: their plain parts
+        yield from (parts() if parts else (obj,))
     elif isinstance(obj, (list, tuple)):
         for v in obj:
             yield from _tensors(v)
@@ -234,6 +237,12 @@ class _Reader:
                     self.fail("bad base64 bytes")
             if tag == "__dtype__":
                 return self._dtype(v)
+            if tag == "__qtensor__":
+                from ._quantized_tensor import from_state
+                try:
+                    return from_state(self.decode(v))
+                except (AttributeError, ValueError) as e:
+                    self.fail(f"malformed quantized tensor: {e}")
             if tag.startswith("__"):
                 self.fail(f"refusing unknown tag {tag!r}")
         for k in x:
