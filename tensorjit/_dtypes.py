@@ -190,6 +190,9 @@ def as_dtype(d, *, op="tensorjit"):
     """Accept a tensorjit dtype, a NumPy dtype or scalar type, an alias or a name."""
     if type(d) is dtype:
         return d
+    if isinstance(d, dtype):   # the quantized dtypes (tensorjit/_quantized_tensor.py) subclass dtype
+        raise TypeError(f"{op}: {d!r} is a quantized dtype: make quantized tensors with "
+                        f"tensorjit.quantize_per_tensor or quantize_per_channel")
     if isinstance(d, str):
         r = _BY_NAME.get(d) or ALIASES.get(d)
         if r is None:
