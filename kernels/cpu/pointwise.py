@@ -70,6 +70,19 @@ LOOP_TAIL = [
 ]
 
 
+def scalar_import(scalar_name, alias="_py"):
+    """(import line binding ``alias`` to scalar function ``scalar_name``, whether kernels over
+    it may keep compiled code on disk). ``scalar_name`` names a function of kernels/scalar.py,
+    or is ``"module:attr"`` for one registered elsewhere (user ops, Note [user ops] in
+    tensorjit/_userops.py); that module's ``DISK_CACHE`` names the functions defined in real
+    files (a notebook's have no file to key a disk cache on, so they compile once per process)."""
+    mod, _, attr = scalar_name.rpartition(":")
+    if not mod:
+        return f"from tensorjit.kernels.scalar import {attr} as {alias}", True
+    import importlib
+    return f"from {mod} import {attr} as {alias}", attr in importlib.import_module(mod).DISK_CACHE
+
+
 def _unpack(n_operands):
     lines = ["    n0 = meta[0]", "    n1 = meta[1]", "    n2 = meta[2]", "    n3 = meta[3]"]
     names = ["o"] + [f"x{j}" for j in range(n_operands - 1)]
@@ -90,11 +103,12 @@ def source(scalar_name, in_codes, compute, result, out):
     arity = len(in_codes)
     comp, res = arith(compute), arith(result)
     fast = FAST_SCALARS.get((scalar_name, compute))
+    cache = True
     if fast:   # Note [fast scalars]: already an inlined njit function
-        scalar_import = [f"from tensorjit.kernels.cpu.vecmath import {fast} as _f"]
+        imports = [f"from tensorjit.kernels.cpu.vecmath import {fast} as _f"]
     else:
-        scalar_import = [f"from tensorjit.kernels.scalar import {scalar_name} as _py", "",
-                         "_f = njit(inline='always')(_py)"]
+        line, cache = scalar_import(scalar_name)
+        imports = [line, "", "_f = njit(inline='always')(_py)"]
     names, lines = _unpack(arity + 1)
     args = ", ".join(f"x{j}" for j in range(arity))
 
@@ -134,13 +148,13 @@ def source(scalar_name, in_codes, compute, result, out):
         "import numpy as np",
         "from numba import njit, prange",
         "from tensorjit.kernels.cpu.half import h2f, f2h",
-        *scalar_import,
+        *imports,
         "_u = np.uint64",
         "_one = np.uint64(1)",
         "_zero = np.uint64(0)",
         "",
         "",
-        "@njit(nogil=True, cache=True, error_model='numpy')",
+        f"@njit(nogil=True, cache={cache}, error_model='numpy')",
         f"def body(meta, out, {args}, lo, hi):",
         *lines,
         *LOOP_HEAD,
@@ -160,14 +174,14 @@ def source(scalar_name, in_codes, compute, result, out):
         *LOOP_TAIL,
         "",
         "",
-        "@njit(nogil=True, cache=True, error_model='numpy')",
+        f"@njit(nogil=True, cache={cache}, error_model='numpy')",
         f"def contig(out, {args}, {', '.join(f'o{j}' for j in range(arity))}, n):",
         *(f"    q{j} = _u(o{j})" for j in range(arity)),
         "    for k in range(_u(n)):",
         "        " + store(", ".join(load(j, f"q{j} + k") for j in range(arity))).format(po="k"),
         "",
         "",
-        "@njit(nogil=True, cache=True, parallel=True, error_model='numpy')",
+        f"@njit(nogil=True, cache={cache}, parallel=True, error_model='numpy')",
         f"def body_par(meta, out, {args}, n, nchunks):",
         "    chunk = (n + nchunks - 1) // nchunks",
         "    for c in prange(nchunks):",

@@ -20,7 +20,7 @@ Note [cuda scalars]
     kernels/cuda/scalar.py, the way ``FAST_SCALARS`` does for CPU; every row keeps its CPU
     semantics. ``cuda`` is a module global of every generated file (the simulator swaps it).
 """
-from ..cpu.pointwise import cast as _cpu_cast
+from ..cpu.pointwise import cast as _cpu_cast, scalar_import
 
 
 # (scalar function, compute code) -> replacement in kernels/cuda/scalar.py (Note [cuda scalars]).
@@ -55,7 +55,7 @@ def scalar_source(scalar_name, compute, simulator=False):
     alt = None if simulator else CUDA_SCALARS.get((scalar_name, compute))
     if alt:
         return [f"from tensorjit.kernels.cuda.scalar import {alt} as _py", "", "_f = cuda.jit(device=True)(_py)"]
-    return [f"from tensorjit.kernels.scalar import {scalar_name} as _py", "", "_f = cuda.jit(device=True)(_py)"]
+    return [scalar_import(scalar_name)[0], "", "_f = cuda.jit(device=True)(_py)"]
 
 
 def source(scalar_name, in_codes, kinds, compute, result, out, simulator=False):
@@ -69,6 +69,7 @@ def source(scalar_name, in_codes, kinds, compute, result, out, simulator=False):
     comp, res = arith(compute), arith(result)
     args = ", ".join(f"x{j}" for j in range(arity))
     arrays = [j for j in range(arity) if kinds[j] == "a"]
+    cache = scalar_import(scalar_name)[1]   # False for user functions without a file
 
     def load(j, idx):
         return cast(in_codes[j], comp, f"x{j}[{idx}]" if kinds[j] == "a" else f"x{j}")
@@ -89,7 +90,7 @@ def source(scalar_name, in_codes, kinds, compute, result, out, simulator=False):
         *scalar_source(scalar_name, compute, simulator),
         "",
         "",
-        "@cuda.jit(cache=True)",
+        f"@cuda.jit(cache={cache})",
         f"def body(meta, out, {args}, n):",
         *unpack,
         "    i = cuda.grid(1)",
@@ -109,7 +110,7 @@ def source(scalar_name, in_codes, kinds, compute, result, out, simulator=False):
         "        i += step",
         "",
         "",
-        "@cuda.jit(cache=True)",
+        f"@cuda.jit(cache={cache})",
         f"def contig(out, {args}, oo, {', '.join(f'o{j}' for j in range(arity))}, n):",
         "    i = cuda.grid(1)",
         "    step = cuda.gridsize(1)",
