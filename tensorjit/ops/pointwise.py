@@ -232,7 +232,21 @@ def pow(input, exponent, *, out=None):
     ([1, 4, 9], [2.0, 8.0])
     """
     _check_int_pow(input, exponent, "pow")
+    if _is_square(input, exponent):
+        return elementwise(_SQUARE, (input,), out, name="pow")
     return _pow_plain(input, exponent, out=out)
+
+
+_SQUARE = POINTWISE["square"]
+
+
+def _is_square(input, exponent):
+    # As PyTorch, ``x ** 2`` is ``x * x`` (exact where powf may round a float32 midpoint, and
+    # ~20x faster); only where the result dtype is the input's (not for bool, nor ints ** 2.0).
+    if type(exponent) is int:
+        return exponent == 2 and isinstance(input, Tensor) and input._dtype.category > _dtypes.BOOL
+    return type(exponent) is float and exponent == 2.0 and isinstance(input, Tensor) \
+        and input._dtype.category >= _dtypes.FLOAT
 
 
 def _check_int_pow(input, exponent, name):
@@ -244,6 +258,8 @@ def _check_int_pow(input, exponent, name):
 def pow_(self, exponent):
     """In-place ``pow``."""
     _check_int_pow(self, exponent, "pow_")
+    if _is_square(self, exponent):
+        return elementwise(_SQUARE, (self,), self, inplace=True, name="pow_")
     return elementwise(POINTWISE["pow"], (self, exponent), self, inplace=True, name="pow_")
 
 
