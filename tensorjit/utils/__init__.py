@@ -1,1 +1,4 @@
-"""(under construction)"""
+"""Utilities with PyTorch's names: ``tensorjit.utils.data`` (datasets, samplers, DataLoader)."""
+from . import data  # noqa: F401
+
+__all__ = ["data"]
