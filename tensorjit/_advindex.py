@@ -32,6 +32,11 @@ class IndexOutOfRangeError(IndexError, RuntimeError):
 _SELECT = [None]
 
 
+def _cuda_index():
+    from .cuda import _index
+    return _index
+
+
 class IKernel(LazyEntries):
     """One index kernel module (``body``, and ``body_par`` for gathers)."""
 
@@ -86,6 +91,7 @@ def select_kernels():
 def run(mode, d, shape, a, b, indices, combine=None):
     """Run an index kernel over iteration ``shape``. ``a`` and ``b`` are ``(tensor, strides)``
     restrided to ``shape``; ``indices`` are ``(int64 tensor, strides, size, indexed stride)``."""
+    if b[0].is_cuda: return _cuda_index().run(mode, d, shape, a, b, indices, combine)  # noqa: E701
     n = math.prod(shape)
     if n == 0:
         return
@@ -147,6 +153,7 @@ def as_index(obj, op):
 def check_bounds(idx, size, dim, op, negative=True, error=IndexError, message=None):
     """Raise ``error`` naming the first index of int64 tensor ``idx`` outside ``[-size, size)``
     (``[0, size)`` unless ``negative``); ``message`` formats it with ``index``, ``dim``, ``size``."""
+    if idx.is_cuda: return _cuda_index().check_bounds(idx, size, dim, op, negative, error, message)  # noqa: E701
     if idx.numel() == 0:
         return
     idx = idx.contiguous()
@@ -165,6 +172,7 @@ def nonzero_tensors(mask):
 
 def nonzero(mask):
     """``(n, ndim)`` int64 row-major coordinates of the nonzero elements of ``mask``."""
+    if mask.is_cuda: return _cuda_index().nonzero(mask)  # noqa: E701
     if mask._dtype is not _dtypes.bool:
         from .ops.pointwise import ne
         mask = ne(mask, 0)
@@ -182,6 +190,7 @@ def nonzero(mask):
 
 def compress(x, mask):
     """The elements of ``x`` where bool ``mask`` (of ``x``'s shape) is True, as a 1-d tensor."""
+    if x.is_cuda: return _cuda_index().compress(x, mask)  # noqa: E701
     xc, mc = x.contiguous(), mask.contiguous()
     kd = _move_dtype(x._dtype)
     n_all = xc.numel()
@@ -377,6 +386,7 @@ def _layout(v, adv, op):
 
 def getitem(t, items):
     """``t[idx]`` with advanced indices (``items`` from ``_classify``): a new contiguous tensor."""
+    if t.is_cuda: return _cuda_index().getitem(t, items)  # noqa: E701
     if len(items) == 1 and isinstance(items[0], tuple) and items[0][0] == _MASK and \
             items[0][1]._shape == t._shape and t.dim() > 0:
         return compress(t, items[0][1])          # x[mask] with a full mask: one compaction pass
@@ -393,6 +403,7 @@ def getitem(t, items):
 
 def setitem(t, items, value, accumulate=False, op="index_put_"):
     """``t[idx] = value`` (or ``+=`` with ``accumulate``) with advanced indices."""
+    if t.is_cuda: return _cuda_index().setitem(t, items, value, accumulate, op)  # noqa: E701
     from ._copy import _check_fits
     from ._creation import tensor
     v, adv = _plan(t, items, op)

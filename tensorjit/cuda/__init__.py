@@ -78,22 +78,26 @@ def synchronize(device=None):
 
 
 def manual_seed(seed):
-    """Set the seed of the CUDA random generators (recorded: tensorjit has no CUDA sampling yet,
-    so this only fixes what ``initial_seed()`` returns).
+    """Seed the default CUDA generator (the one CUDA samplers use without ``generator=``); the
+    same seed on the CPU's default generator gives the same numbers (tensorjit/cuda/_random.py).
 
     >>> import tensorjit as tj
     >>> tj.cuda.manual_seed(7); tj.cuda.initial_seed()
     7
     """
     _state["seed"] = int(seed) & 0xFFFFFFFFFFFFFFFF
+    _state["seeded"] = True
+    if _state.get("generator") is not None:
+        _state["generator"].manual_seed(_state["seed"])
 
 
 manual_seed_all = manual_seed
 
 
 def initial_seed():
-    """The seed last given to ``manual_seed`` (0 by default)."""
-    return _state["seed"]
+    """The default CUDA generator's seed (0 until ``manual_seed`` or a first CUDA sample)."""
+    g = _state.get("generator")
+    return g.initial_seed() if g is not None else _state["seed"]
 
 
 def get_device_name(device=None):

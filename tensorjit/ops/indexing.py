@@ -16,6 +16,13 @@ from .._dispatch import _may_overlap, _check_writable
 from .._shape import broadcast_shapes, contiguous_strides, wrap_dim
 from .._storage import allocate
 from .._tensor import Tensor, make_dense
+from .._device import CPU as _CPU
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
+
+
+def _cuda_overlaps(x, dest):
+    from ..cuda._index import overlaps
+    return overlaps(x, dest)
 
 __all__ = ["index_select", "gather", "take_along_dim", "take", "scatter", "scatter_add", "scatter_reduce",
            "index_add", "index_copy", "index_fill", "index_put", "masked_fill", "masked_select",
@@ -44,8 +51,10 @@ def _index_arg(index, op, name="index", int32=None):
     return as_index(index, op)
 
 
-def _new(shape, dtype):
-    return make_dense(allocate(math.prod(shape), dtype), shape, contiguous_strides(shape), 0, dtype)
+def _new(shape, dtype, like=None):
+    """A new contiguous tensor on ``like``'s device (the CPU by default)."""
+    dev = like.device if like is not None and like.is_cuda else _CPU
+    return make_dense(allocate(math.prod(shape), dtype, dev), shape, contiguous_strides(shape), 0, dtype)
 
 
 def _scalar_tensor(value, dtype, op):
@@ -69,6 +78,7 @@ def _contiguous_copy(x):
 
 def _as_operand(x, dest, op):
     """``x`` read from a copy when it overlaps ``dest`` (Note [index layout]: writes happen in place)."""
+    if dest.is_cuda: return x.clone() if _cuda_overlaps(x, dest) else x  # noqa: E701
     return x.clone() if _may_overlap(x, dest) else x
 
 
@@ -80,6 +90,8 @@ def index_select(input, dim, index, *, out=None):
     >>> tj.arange(6).view(2, 3).index_select(1, tj.tensor([2, 0])).tolist()
     [[2, 0], [5, 3]]
     """
+    if type(input) in _KEYED and _lookup("index_select", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("index_select", input._dispatch_key)(input, dim, index, out=out)
     _tensor_arg(input, "index_select")
     index = _index_arg(index, "index_select")
     if index.dim() > 1:
@@ -94,7 +106,7 @@ def index_select(input, dim, index, *, out=None):
     shape = x._shape[:dim] + (index.numel(),) + x._shape[dim + 1:]
     bstr = x._strides[:dim] + (0,) + x._strides[dim + 1:]
     istr = tuple(index._strides[0] if d == dim else 0 for d in range(len(shape)))
-    res = _new(shape, input._dtype)
+    res = _new(shape, input._dtype, input)
     run("get", input._dtype, shape, (res, res._strides), (x, bstr), [(index, istr, size, x._strides[dim])])
     if nd == 0:
         res = res.reshape(())
@@ -111,8 +123,7 @@ def _finish(res, out, op):
         raise RuntimeError(f"{op}(): Expected out tensor to have dtype {res._dtype.name}, but got "
                            f"{out._dtype.name} instead")
     if out._shape != res._shape:
-        from .._views import resize_
-        resize_(out, res._shape)
+        out.resize_(res._shape)
     return copy_(out, res)
 
 
@@ -158,12 +169,14 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     >>> tj.gather(tj.tensor([[1, 2], [3, 4]]), 1, tj.tensor([[0, 0], [1, 0]])).tolist()
     [[1, 1], [4, 3]]
     """
+    if type(input) in _KEYED and _lookup("gather", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("gather", input._dispatch_key)(input, dim, index, sparse_grad=sparse_grad, out=out)
     _tensor_arg(input, "gather")
     index = _index_arg(index, "gather")
     dim = _check_dims(input, dim, index, "gather")
     size = (input._shape or (1,))[dim]
     check_bounds(index, size, dim, "gather", negative=False, error=RuntimeError)
-    res = _new(index._shape, input._dtype)
+    res = _new(index._shape, input._dtype, input)
     if res.numel():
         shape, bstr, ix = _along(input, dim, index)
         run("get", input._dtype, shape, (res, contiguous_strides(shape)), (input, bstr), [ix])
@@ -181,6 +194,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     >>> tj.take_along_dim(x, tj.tensor([-1]), dim=None).tolist()
     [50]
     """
+    if type(input) in _KEYED and _lookup("take_along_dim", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("take_along_dim", input._dispatch_key)(input, indices, dim, out=out)
     _tensor_arg(input, "take_along_dim")
     # int32 indices only without a dim, as PyTorch's
     indices = _index_arg(indices, "take_along_dim", "indices", int32=dim is None)
@@ -225,7 +240,7 @@ def take(input, index, *, out=None):
     check_bounds(index, n, 0, "take", error=IndexError,
                  message="take(): out of range: tried to access index {index} on a tensor of {size} elements.")
     flat = input.reshape(-1)
-    res = _new(index._shape, input._dtype)
+    res = _new(index._shape, input._dtype, input)
     if res.numel():
         shape = index._shape or (1,)
         run("get", input._dtype, shape, (res, contiguous_strides(shape)), (flat, (0,) * len(shape)),
@@ -278,6 +293,9 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     >>> tj.zeros(2, 3).scatter_(1, tj.tensor([[2], [0]]), 7.0).tolist()
     [[0.0, 0.0, 7.0], [7.0, 0.0, 0.0]]
     """
+    key = (type(self) in _KEYED or type(src) in _KEYED) and _key_of(self, src)  # Note [layout dispatch]
+    if key and _lookup("scatter_", key):
+        return _lookup("scatter_", key)(self, dim, index, src, value=value, reduce=reduce)
     _tensor_arg(self, "scatter_", "self")
     if src is None:
         src = value
@@ -298,6 +316,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     >>> tj.scatter(tj.zeros(3), 0, tj.tensor([1]), tj.tensor([5.0])).tolist()
     [0.0, 5.0, 0.0]
     """
+    key = (type(input) in _KEYED or type(src) in _KEYED) and _key_of(input, src)  # Note [layout dispatch]
+    if key and _lookup("scatter", key):
+        return _lookup("scatter", key)(input, dim, index, src, value=value, reduce=reduce, out=out)
     _tensor_arg(input, "scatter")
     res = scatter_(_contiguous_copy(input), dim, index, src, value=value, reduce=reduce)
     return _finish(res, out, "scatter")
@@ -310,6 +331,9 @@ def scatter_add_(self, dim, index, src):
     >>> tj.zeros(3).scatter_add_(0, tj.tensor([0, 0, 2]), tj.tensor([1.0, 2.0, 3.0])).tolist()
     [3.0, 0.0, 3.0]
     """
+    key = (type(self) in _KEYED or type(src) in _KEYED) and _key_of(self, src)  # Note [layout dispatch]
+    if key and _lookup("scatter_add_", key):
+        return _lookup("scatter_add_", key)(self, dim, index, src)
     _tensor_arg(self, "scatter_add_", "self")
     _tensor_arg(src, "scatter_add_", "src")
     return _scatter_into(self, dim, index, src, "add", "scatter_add_")
@@ -317,6 +341,9 @@ def scatter_add_(self, dim, index, src):
 
 def scatter_add(input, dim, index, src, *, out=None):
     """Out-of-place ``scatter_add_`` (a contiguous result)."""
+    key = (type(input) in _KEYED or type(src) in _KEYED) and _key_of(input, src)  # Note [layout dispatch]
+    if key and _lookup("scatter_add", key):
+        return _lookup("scatter_add", key)(input, dim, index, src, out=out)
     _tensor_arg(input, "scatter_add")
     return _finish(scatter_add_(_contiguous_copy(input), dim, index, src), out, "scatter_add")
 
@@ -349,7 +376,7 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
         return self
     src = _as_operand(src, self, op)
     if reduce == "mean":
-        counts = _new(self._shape, _dtypes.int64)      # int64 counts: maximum has no complex kernel
+        counts = _new(self._shape, _dtypes.int64, self)      # int64 counts: maximum has no complex kernel
         counts.fill_(1 if include_self else 0)
         if not include_self:
             _scatter_into(self, d, index_t, 0, None, op)
@@ -442,6 +469,9 @@ def index_add_(self, dim, index, source, *, alpha=1):
     >>> tj.zeros(2, 3).index_add_(1, tj.tensor([0, 0]), tj.ones(2, 2)).tolist()
     [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
     """
+    key = (type(self) in _KEYED or type(source) in _KEYED) and _key_of(self, source)  # Note [layout dispatch]
+    if key and _lookup("index_add_", key):
+        return _lookup("index_add_", key)(self, dim, index, source, alpha=alpha)
     op = "index_add_"
     _tensor_arg(self, op, "self")
     _tensor_arg(source, op, "source")
@@ -479,6 +509,9 @@ def index_fill_(self, dim, index, value):
     >>> tj.zeros(2, 3).index_fill_(1, tj.tensor([-1]), 4).tolist()
     [[0.0, 0.0, 4.0], [0.0, 0.0, 4.0]]
     """
+    key = (type(self) in _KEYED or type(value) in _KEYED) and _key_of(self, value)  # Note [layout dispatch]
+    if key and _lookup("index_fill_", key):
+        return _lookup("index_fill_", key)(self, dim, index, value)
     op = "index_fill_"
     _tensor_arg(self, op, "self")
     v = _scalar_tensor(value, self._dtype, op)
@@ -490,6 +523,9 @@ def index_fill_(self, dim, index, value):
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """Out-of-place ``index_add_``."""
+    key = (type(input) in _KEYED or type(source) in _KEYED) and _key_of(input, source)  # Note [layout dispatch]
+    if key and _lookup("index_add", key):
+        return _lookup("index_add", key)(input, dim, index, source, alpha=alpha, out=out)
     _tensor_arg(input, "index_add")
     return _finish(index_add_(_contiguous_copy(input), dim, index, source, alpha=alpha), out, "index_add")
 
@@ -502,6 +538,9 @@ def index_copy(input, dim, index, source, *, out=None):
 
 def index_fill(input, dim, index, value):
     """Out-of-place ``index_fill_``."""
+    key = (type(input) in _KEYED or type(value) in _KEYED) and _key_of(input, value)  # Note [layout dispatch]
+    if key and _lookup("index_fill", key):
+        return _lookup("index_fill", key)(input, dim, index, value)
     _tensor_arg(input, "index_fill")
     return index_fill_(input.clone(), dim, index, value)
 
@@ -515,6 +554,9 @@ def index_put_(self, indices, values, accumulate=False):
     >>> tj.zeros(3).index_put_((tj.tensor([0, 0, 2]),), tj.tensor(1.0), accumulate=True).tolist()
     [2.0, 0.0, 1.0]
     """
+    key = (type(self) in _KEYED or type(values) in _KEYED) and _key_of(self, values)  # Note [layout dispatch]
+    if key and _lookup("index_put_", key):
+        return _lookup("index_put_", key)(self, indices, values, accumulate)
     _tensor_arg(self, "index_put_", "self")
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put_(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
@@ -547,6 +589,9 @@ def index_put_(self, indices, values, accumulate=False):
 
 def index_put(input, indices, values, accumulate=False):
     """Out-of-place ``index_put_``."""
+    key = (type(input) in _KEYED or type(values) in _KEYED) and _key_of(input, values)  # Note [layout dispatch]
+    if key and _lookup("index_put", key):
+        return _lookup("index_put", key)(input, indices, values, accumulate)
     _tensor_arg(input, "index_put")
     return index_put_(input.clone(), indices, values, accumulate)
 
@@ -575,7 +620,7 @@ def put_(self, index, source, accumulate=False):
     if index.numel() == 0:
         return self
     flat = self.reshape(-1)
-    viewed = flat._data is self._data and (self._dense or self.dim() <= 1)
+    viewed = self._dense or self.dim() <= 1     # then reshape(-1) is a view
     target = flat if viewed else flat.clone()
     m = index.numel()
     src = _as_operand(source, self, op).reshape(m)
@@ -608,6 +653,9 @@ def masked_fill_(self, mask, value):
     >>> tj.zeros(3).masked_fill_(tj.tensor([True, False, True]), 2.5).tolist()
     [2.5, 0.0, 2.5]
     """
+    key = (type(self) in _KEYED or type(value) in _KEYED) and _key_of(self, value)  # Note [layout dispatch]
+    if key and _lookup("masked_fill_", key):
+        return _lookup("masked_fill_", key)(self, mask, value)
     op = "masked_fill_"
     _tensor_arg(self, op, "self")
     _mask_arg(mask, op)
@@ -617,8 +665,7 @@ def masked_fill_(self, mask, value):
     v = _scalar_tensor(value, self._dtype, op)
     from .pointwise import where
     _check_writable(self, op)
-    if _may_overlap(mask, self):
-        mask = mask.clone()
+    mask = _as_operand(mask, self, op)
     return where(mask, v, self, out=self)
 
 
@@ -629,6 +676,9 @@ def masked_fill(input, mask, value):
     >>> tj.tensor([1, 2, 3]).masked_fill(tj.tensor([False, True, False]), -1).tolist()
     [1, -1, 3]
     """
+    key = (type(input) in _KEYED or type(value) in _KEYED) and _key_of(input, value)  # Note [layout dispatch]
+    if key and _lookup("masked_fill", key):
+        return _lookup("masked_fill", key)(input, mask, value)
     _tensor_arg(input, "masked_fill")
     _mask_arg(mask, "masked_fill")
     shape = broadcast_shapes(input._shape, mask._shape, op="masked_fill")
@@ -645,6 +695,8 @@ def masked_select(input, mask, *, out=None):
     >>> tj.masked_select(x, x > 0).tolist()
     [1, 4]
     """
+    if type(input) in _KEYED and _lookup("masked_select", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("masked_select", input._dispatch_key)(input, mask, out=out)
     _tensor_arg(input, "masked_select")
     _mask_arg(mask, "masked_select")
     shape = broadcast_shapes(input._shape, mask._shape, op="masked_select")
@@ -717,8 +769,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     res = _nonzero(input)
     if out is not None and isinstance(out, Tensor) and out._shape != res._shape and out._dtype is res._dtype:
         # A resized out= takes the result's column-major strides, as PyTorch's.
-        from .._views import resize_
-        resize_(out, res._shape)
+        out.resize_(res._shape)
         out._strides, out._dense = res._strides, res._dense
     return _finish(res, out, "nonzero")
 

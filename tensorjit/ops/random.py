@@ -106,10 +106,40 @@ def _out(r, out, name):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     _check_writable(out, name)
     if out._shape != r._shape:
-        from .._views import resize_
-        resize_(out, r._shape)
+        out.resize_(r._shape)       # the tensor's own: a CUDA out resizes on its device
     from .._copy import copy_
     return copy_(out, r)
+
+
+def _cuda_random():
+    from ..cuda import _random
+    return _random
+
+
+def _device_of(device, out, name, like=None):
+    """The CUDA device a sampler's result goes to (``device=``, else ``out``'s or ``like``'s), or
+    None for the CPU."""
+    from .._device import as_device
+    if device is None:
+        t = out if isinstance(out, Tensor) else like
+        return t.device if isinstance(t, Tensor) and t.is_cuda else None
+    d = as_device(device, name)
+    if d.type != "cuda":
+        return None
+    from ..cuda import require
+    return require(name).resolve(d, name)
+
+
+def _gen(generator, name, dev):
+    """``resolve`` for the device the samples go to (a CUDA generator for CUDA tensors)."""
+    return resolve(generator, name) if dev is None else _cuda_random().resolve(generator, name)
+
+
+def _sample(shape, d, op, a, b, gen, dev):
+    """``_float_sample`` on the CPU (``dev`` None) or on CUDA device ``dev``."""
+    if dev is None:
+        return _float_sample(shape, d, op, a, b, gen)
+    return _cuda_random().float_sample(shape, d, op, a, b, gen, dev)
 
 
 def _factory(name, size, dtype, device, out, default=None):
@@ -134,7 +164,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """
     shape, d = _factory("rand", size, dtype, device, out)
     _check_float(d, "rand", "check_uniform_bounds")
-    return _out(_float_sample(shape, d, UNIFORM, 0.0, 1.0, resolve(generator, "rand")), out, "rand")
+    dev = _device_of(device, out, "rand")
+    return _rg(_out(_sample(shape, d, UNIFORM, 0.0, 1.0, _gen(generator, "rand", dev), dev), out, "rand"), requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -147,7 +178,8 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """
     shape, d = _factory("randn", size, dtype, device, out)
     _check_float(d, "randn", "normal_kernel_cpu")
-    return _out(_float_sample(shape, d, NORMAL, 0.0, 1.0, resolve(generator, "randn")), out, "randn")
+    dev = _device_of(device, out, "randn")
+    return _rg(_out(_sample(shape, d, NORMAL, 0.0, 1.0, _gen(generator, "randn", dev), dev), out, "randn"), requires_grad)
 
 
 def _int_range(d, name):
@@ -161,7 +193,7 @@ def _int_range(d, name):
     return -(1 << m), 1 << m
 
 
-def _random_values(shape, d, low, high, gen, name):
+def _random_values(shape, d, low, high, gen, name, dev=None):
     """Integers in [low, high) as a new tensor of dtype ``d`` (PyTorch's ``random_`` bounds)."""
     if low >= high:
         raise RuntimeError(f"{name}(): random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
@@ -170,6 +202,7 @@ def _random_values(shape, d, low, high, gen, name):
         raise RuntimeError(f"{name}(): from is out of bounds for {d.name}")
     if not lo <= high - 1 <= hi:
         raise RuntimeError(f"{name}(): to - 1 is out of bounds for {d.name}")
+    if dev is not None: return _cuda_random().random_values(shape, d, low, high, gen, dev)  # noqa: E701
     n = math.prod(shape)
     raw = ints_flat(n, low, (high - low) % (1 << 64), gen)
     vals = raw.view(np.int64) if low < 0 or high - 1 < (1 << 63) else raw
@@ -199,8 +232,15 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     if size is None or high is None or vals:
         raise TypeError("randint(): expected (high, size) or (low, high, size)")
     shape, d = _factory("randint", (size,), dtype, device, out, default=_dtypes.int64)
-    r = _random_values(shape, d, operator.index(low), operator.index(high), resolve(generator, "randint"), "randint")
+    dev = _device_of(device, out, "randint")
+    r = _random_values(shape, d, operator.index(low), operator.index(high), _gen(generator, "randint", dev), "randint",
+                       dev)
     return _out(r, out, "randint")
+
+
+def _rg(t, requires_grad):
+    # requires_grad=True makes the sample an autograd leaf (tensorjit/autograd).
+    return t.requires_grad_() if requires_grad else t
 
 
 def _like(input, dtype, name):
@@ -214,7 +254,8 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, re
     """``rand`` with ``input``'s shape and dtype."""
     shape, d = _like(input, dtype, "rand_like")
     _check_float(d, "rand_like", "check_uniform_bounds")
-    return _float_sample(shape, d, UNIFORM, 0.0, 1.0, resolve(generator, "rand_like"))
+    dev = _device_of(device, None, "rand_like", input)
+    return _rg(_sample(shape, d, UNIFORM, 0.0, 1.0, _gen(generator, "rand_like", dev), dev), requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -222,7 +263,8 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, r
     """``randn`` with ``input``'s shape and dtype."""
     shape, d = _like(input, dtype, "randn_like")
     _check_float(d, "randn_like", "normal_kernel_cpu")
-    return _float_sample(shape, d, NORMAL, 0.0, 1.0, resolve(generator, "randn_like"))
+    dev = _device_of(device, None, "randn_like", input)
+    return _rg(_sample(shape, d, NORMAL, 0.0, 1.0, _gen(generator, "randn_like", dev), dev), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
@@ -236,8 +278,9 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     if high is None:
         low, high = 0, low
     shape, d = _like(input, dtype, "randint_like")
-    return _random_values(shape, d, operator.index(low), operator.index(high), resolve(generator, "randint_like"),
-                          "randint_like")
+    dev = _device_of(device, None, "randint_like", input)
+    return _random_values(shape, d, operator.index(low), operator.index(high), _gen(generator, "randint_like", dev),
+                          "randint_like", dev)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -251,7 +294,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     >>> tj.normal(2., 3., (4,)).shape
     tensorjit.Size([4])
     """
-    gen = resolve(generator, "normal")
+    dev = _device_of(device, out, "normal")
+    gen = _gen(generator, "normal", dev)
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not tm and not ts:
         if size is None:
@@ -262,7 +306,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
             raise RuntimeError(f"normal(): normal expects std >= 0.0, but found std {std}")
         shape, d = _factory("normal", (size,), dtype, device, out)
         _check_float(d, "normal", "normal_kernel_cpu")
-        return _out(_float_sample(shape, d, NORMAL, float(mean), float(std), gen), out, "normal")
+        return _out(_sample(shape, d, NORMAL, float(mean), float(std), gen, dev), out, "normal")
     if size is not None:
         raise TypeError("normal(): size is only accepted with a float mean and a float std")
     from .._shape import broadcast_shapes
@@ -291,6 +335,11 @@ def _write(self, r):
 def _fill_float_(self, op, a, b, gen, name):
     """Fill float/complex ``self`` in place: straight into its storage when it is dense."""
     d = self._dtype
+    if self.is_cuda:
+        if d.category == FLOAT and d is not _dtypes.float16 and self.is_contiguous():
+            _cuda_random().fill(self, op, _MBITS[d], a, b, gen)
+            return self
+        return _write(self, _cuda_random().float_sample(self._shape, d, op, a, b, gen, self.device))
     if d.category == FLOAT and d is not _dtypes.float16 and self.is_contiguous():
         n = self.numel()
         fill_flat(self._data[self._offset:self._offset + n], op, _MBITS[d], a, b, gen)
@@ -320,7 +369,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     """
     from_ = kwargs.pop("from", from_)
     _check_self(self, "uniform_")
-    gen = resolve(generator, "uniform_")
+    gen = _gen(generator, "uniform_", self.device if self.is_cuda else None)
     if self._dtype.category not in (FLOAT, COMPLEX):
         raise NotImplementedError(f"uniform_(): \"check_uniform_bounds\" not implemented for '{_TORCH[self._dtype.name]}'")
     if from_ > to:
@@ -336,7 +385,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     [0.0, 0.0, 0.0]
     """
     _check_self(self, "normal_")
-    gen = resolve(generator, "normal_")
+    gen = _gen(generator, "normal_", self.device if self.is_cuda else None)
     _check_float(self._dtype, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal_(): normal expects std >= 0.0, but found std {std}")
@@ -346,7 +395,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fill with ``exp`` of normal samples of ``mean`` and ``std``."""
     _check_self(self, "log_normal_")
-    gen = resolve(generator, "log_normal_")
+    gen = _gen(generator, "log_normal_", self.device if self.is_cuda else None)
     _cont(self, "log_normal_", "LogNormal")
     if not std > 0:
         raise RuntimeError(f"log_normal_(): log_normal_ expects std > 0.0, but found std={std}")
@@ -356,7 +405,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fill with exponential samples of rate ``lambd``."""
     _check_self(self, "exponential_")
-    gen = resolve(generator, "exponential_")
+    gen = _gen(generator, "exponential_", self.device if self.is_cuda else None)
     _cont(self, "exponential_", "Exponential")
     if not lambd > 0:
         raise RuntimeError(f"exponential_(): exponential_ expects lambda > 0.0, but found lambda={lambd}")
@@ -366,7 +415,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fill with Cauchy samples of ``median`` and scale ``sigma``."""
     _check_self(self, "cauchy_")
-    gen = resolve(generator, "cauchy_")
+    gen = _gen(generator, "cauchy_", self.device if self.is_cuda else None)
     _cont(self, "cauchy_", "Cauchy")
     return _fill_float_(self, CAUCHY, median, sigma, gen, "cauchy_")
 
@@ -393,7 +442,7 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs):
     """
     from_ = kwargs.pop("from", from_)
     _check_self(self, "random_")
-    gen = resolve(generator, "random_")
+    gen = _gen(generator, "random_", self.device if self.is_cuda else None)
     d = self._dtype
     if from_ is None and to is None:
         lo, hi = _int_range(d, "random_")
@@ -402,7 +451,7 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs):
         low, high = 0, operator.index(from_)
     else:
         low, high = operator.index(from_), operator.index(to)
-    return _write(self, _random_values(self._shape, d, low, high, gen, "random_"))
+    return _write(self, _random_values(self._shape, d, low, high, gen, "random_", self.device if self.is_cuda else None))
 
 
 from . import random_discrete as _disc  # noqa: E402

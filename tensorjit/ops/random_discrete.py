@@ -16,13 +16,18 @@ from .._random import resolve
 from .._shape import contiguous_strides
 from .._tensor import Tensor, make_dense
 from .random import (UNIFORM, EXPONENTIAL, BERNOULLI, _TORCH, _check_self, _out, _write, fill_flat, ints_flat,
-                     kernels)
+                     kernels, _gen, _cuda_random)
 
 
 def _wrap(arr, d):
     """A contiguous tensor of dtype ``d`` over NumPy array ``arr`` (already of ``d``'s type)."""
     shape = arr.shape
     return make_dense(np.ascontiguousarray(arr).reshape(-1).view(d.knp), shape, contiguous_strides(shape), 0, d)
+
+
+def _as(vals, d):
+    """Bool samples (NumPy, or a CUDA tensor) as a tensor of dtype ``d``."""
+    return vals.to(d) if isinstance(vals, Tensor) else _wrap(vals.astype(d.np), d)
 
 
 def _uniform64(n, gen):
@@ -60,8 +65,10 @@ def _probs(p, shape, name):
     return a
 
 
-def _bernoulli_values(shape, p, gen, name):
-    """Booleans ``u < p`` for ``u`` uniform on [0, 1) in float64, as a NumPy array of ``shape``."""
+def _bernoulli_values(shape, p, gen, name, dev=None):
+    """Booleans ``u < p`` for ``u`` uniform on [0, 1) in float64, as a NumPy array of ``shape``
+    (a bool tensor on CUDA device ``dev``)."""
+    if dev is not None: return _cuda_random().bernoulli_values(shape, p, gen, dev, name)  # noqa: E701
     n = math.prod(shape)
     if not isinstance(p, Tensor):
         v = fill_flat(np.empty(n, np.float64), BERNOULLI, 53, float(p), 0.0, gen)
@@ -79,18 +86,20 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli(): argument 'input' must be Tensor, not {type(input).__name__}")
-    gen = resolve(generator, "bernoulli")
+    dev = input.device if input.is_cuda else None
+    gen = _gen(generator, "bernoulli", dev)
     d = input._dtype
     if p is None:
         if d.category != FLOAT:
             raise NotImplementedError(f"bernoulli(): \"bernoulli_tensor_cpu_p_\" not implemented for '{_TORCH[d.name]}'")
-        _probs(input, input._shape, "bernoulli")
-        vals = _bernoulli_values(input._shape, input, gen, "bernoulli")
+        if dev is None:
+            _probs(input, input._shape, "bernoulli")
+        vals = _bernoulli_values(input._shape, input, gen, "bernoulli", dev)
     else:
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli(): bernoulli_ expects p to be in [0, 1], but got p={p}")
-        vals = _bernoulli_values(input._shape, float(p), gen, "bernoulli")
-    return _out(_wrap(vals.astype(d.np), d), out, "bernoulli")
+        vals = _bernoulli_values(input._shape, float(p), gen, "bernoulli", dev)
+    return _out(_as(vals, d), out, "bernoulli")
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -101,12 +110,12 @@ def bernoulli_(self, p=0.5, *, generator=None):
     [1, 1, 1]
     """
     _check_self(self, "bernoulli_")
-    gen = resolve(generator, "bernoulli_")
+    dev = self.device if self.is_cuda else None
+    gen = _gen(generator, "bernoulli_", dev)
     if not isinstance(p, Tensor) and not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_(): bernoulli_ expects p to be in [0, 1], but got p={p}")
-    vals = _bernoulli_values(self._shape, p, gen, "bernoulli_")
-    d = self._dtype
-    return _write(self, _wrap(vals.astype(d.np), d))
+    vals = _bernoulli_values(self._shape, p, gen, "bernoulli_", dev)
+    return _write(self, _as(vals, self._dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):

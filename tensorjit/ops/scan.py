@@ -12,6 +12,7 @@ from .. import _dtypes, return_types
 from .._dtypes import as_dtype, result_type, FLOAT, COMPLEX
 from .._rows import rows, new_rows, from_rows
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 from .sorting_common import (check_input, check_dim_int, check_out, check_out_tuple, kernels, threads_for,
                              write_out, TORCH_NAMES)
 
@@ -20,6 +21,11 @@ __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 # The accumulator each result category runs in (PyTorch's CPU acc_type): float64 for every
 # float, complex128 for complex, int64 for integers and bool.
 _ACC = {FLOAT: np.float64, COMPLEX: np.complex128}
+
+
+def _cuda_scan():
+    from ..cuda import _scan
+    return _scan
 
 
 def _acc(d, value):
@@ -36,6 +42,7 @@ def _result_dtype(x, dtype, name):
 def _scan(x, dim, result, kname, acc_value, name):
     """Run row kernel ``kname`` of kernels/cpu/scan.py over ``x`` (already of dtype ``result``
     or promoted by the kernel) along ``dim`` into a new tensor of dtype ``result``."""
+    if x.is_cuda: return _cuda_scan().scan(x, dim, result, kname, name)  # noqa: E701
     a, outer, d = rows(x, dim, name)
     m, k = a.shape
     o = new_rows(m, k, result)
@@ -70,6 +77,8 @@ def cumsum(input, dim, *, dtype=None, out=None):
     >>> tj.tensor([[1, 2, 3], [4, 5, 6]]).cumsum(1).tolist()
     [[1, 3, 6], [4, 9, 15]]
     """
+    if type(input) in _KEYED and _lookup("cumsum", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("cumsum", input._dispatch_key)(input, dim, dtype=dtype, out=out)
     return _sum_prod("cumsum", "cumsum_rows", 0, input, dim, dtype, out)
 
 
@@ -103,6 +112,7 @@ cumprod_ = _inplace(cumprod, "cumprod_")
 
 
 def _cum_extreme(name, input, dim, out):
+    if isinstance(input, Tensor) and input.is_cuda: return _cuda_scan().cum_extreme(name, input, dim, out)  # noqa: E701
     check_input(input, name)
     dim = check_dim_int(dim, name)
     if out is not None:
@@ -221,7 +231,7 @@ def _join(parts, dim, dtype):
     from .._creation import empty
     shape = list(parts[0]._shape)
     shape[dim] = sum(t._shape[dim] for t in parts)
-    r = empty(*shape, dtype=dtype)
+    r = empty(*shape, dtype=dtype, device=parts[0].device)
     from .._views import narrow
     from .._copy import copy_
     at = 0
@@ -232,6 +242,7 @@ def _join(parts, dim, dtype):
 
 
 def _diff1(x, dim):
+    if x.is_cuda: return _cuda_scan().diff1(x, dim)  # noqa: E701
     a, outer, d = rows(x, dim, "diff")
     m, k = a.shape
     o = new_rows(m, max(k - 1, 0), x._dtype)

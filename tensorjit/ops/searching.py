@@ -324,6 +324,9 @@ def _search(name, seq, values, out_int32, right, out, sorter):
     if compute.category in (BOOL, COMPLEX):
         raise NotImplementedError(f"{name}(): not implemented for dtype {compute.name} (boundaries "
                                   f"{seq._dtype.name}, input {_describe(values)})")
+    if seq.is_cuda or (not scalar and values.is_cuda):
+        from ..cuda._sort import search
+        return search(name, seq, values, compute, odt, right, out, sorter)
     k = _k()
     s, _, _ = rows(seq.to(compute), -1, name)
     vt = _scalar_tensor(values, compute) if scalar else values.to(compute)

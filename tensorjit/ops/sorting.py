@@ -14,6 +14,7 @@ from .._rows import rows, new_rows, from_rows
 from .._shape import wrap_dim
 from .._storage import allocate
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 from .sorting_common import (check_input, check_dim_int, check_out, check_out_tuple, kernels, threads_for,
                              write_out, unsigned_view, key_mode, key_consts)
 
@@ -21,6 +22,11 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian"
            "nanquantile"]
 
 _U = {1: _dtypes.uint8, 2: _dtypes.uint16, 4: _dtypes.uint32, 8: _dtypes.uint64}
+
+
+def _cuda_sort():
+    from ..cuda import _sort
+    return _sort
 
 
 def _sorted_rows(x, dim, descending, name):
@@ -66,11 +72,14 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     >>> tj.tensor([[2, 1], [0, 5]]).sort(dim=0, descending=True).values.tolist()
     [[2, 5], [0, 1]]
     """
+    if type(input) in _KEYED and _lookup("sort", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("sort", input._dispatch_key)(input, dim, descending, stable, out=out)
     name = "sort"
     check_input(input, name)
     dim = check_dim_int(dim, name)
     if out is not None:
         check_out_tuple(out, (input._dtype, _dtypes.int64), name)
+    if input.is_cuda: return _pair(name, *_cuda_sort().sorted_rows(input, dim, descending, name), out)  # noqa: E701
     v, i, outer, d = _sorted_rows(input, dim, bool(descending), name)
     return _pair(name, from_rows(v, outer, d, input._dtype, input.ndim),
                  from_rows(i, outer, d, _dtypes.int64, input.ndim), out)
@@ -85,6 +94,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     """
     check_input(input, "argsort")
     dim = check_dim_int(dim, "argsort")
+    if input.is_cuda: return _cuda_sort().sorted_rows(input, dim, descending, "argsort")[1]  # noqa: E701
     _, i, outer, d = _sorted_rows(input, dim, bool(descending), "argsort")
     return from_rows(i, outer, d, _dtypes.int64, input.ndim)
 
@@ -99,6 +109,9 @@ def msort(input, *, out=None):
     check_input(input, "msort")
     if out is not None:
         check_out(out, input._dtype, "msort")
+    if input.is_cuda:
+        r = _cuda_sort().sorted_rows(input, 0, False, "msort")[0]
+        return r if out is None else write_out(out, r, "msort")
     v, _, outer, d = _sorted_rows(input, 0, False, "msort")
     r = from_rows(v, outer, d, input._dtype, input.ndim)
     return r if out is None else write_out(out, r, "msort")
@@ -134,6 +147,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     >>> r.values.tolist(), r.indices.tolist()
     ([5, 4], [1, 3])
     """
+    if type(input) in _KEYED and _lookup("topk", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("topk", input._dispatch_key)(input, k, dim, largest, sorted, out=out)
     name = "topk"
     check_input(input, name)
     k = check_dim_int(k, name)
@@ -144,6 +159,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         check_out_tuple(out, (input._dtype, _dtypes.int64), name)
     if input.ndim == 0:
         k = 1       # PyTorch returns the element for k = 0 too
+    if input.is_cuda: return _pair(name, *_cuda_sort().topk(input, k, d, bool(largest), name), out)  # noqa: E701
     v, i, outer, d = _sorted_rows(input, d, bool(largest), name)
     m = v.shape[0]
     vk, ik = new_rows(m, k, input._dtype), new_rows(m, k, _dtypes.int64)
@@ -171,6 +187,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     >>> r.values.tolist(), r.indices.tolist()
     ([3, 8], [2, 1])
     """
+    if type(input) in _KEYED and _lookup("kthvalue", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("kthvalue", input._dispatch_key)(input, k, dim, keepdim, out=out)
     name = "kthvalue"
     check_input(input, name)
     k = check_dim_int(k, name)
@@ -217,6 +235,8 @@ def median(input, dim=None, keepdim=False, *, out=None):
     >>> x.median().item(), x.median(1).values.tolist(), x.median(1).indices.tolist()
     (4.0, [2.0, 6.0], [2, 1])
     """
+    if type(input) in _KEYED and _lookup("median", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("median", input._dispatch_key)(input, dim, keepdim, out=out)
     return _median("median", 1, input, dim, keepdim, out)
 
 

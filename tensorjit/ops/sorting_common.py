@@ -89,8 +89,7 @@ def write_out(out, result, name):
             warnings.warn(f"{name}(): an output with one or more elements was resized since it had shape "
                           f"{list(out._shape)}, which does not match the required output shape "
                           f"{list(result._shape)}.", UserWarning, stacklevel=4)
-        from .._views import resize_
-        resize_(out, result._shape)
+        out.resize_(result._shape)     # the tensor's own: a CUDA out resizes on its device
     from .._copy import copy_
     copy_(out, result)
     return out
