@@ -174,9 +174,11 @@ def test_pad_error_leaves_no_partial_result():
 
 def test_pad_is_public_under_tensorjit():
     assert tj.pad.__doc__ and "pad" in tj.__dict__
-    # pad lives at the top level only while there is no tensorjit.nn package; once one exists,
-    # it belongs in tensorjit.nn.functional, as torch.nn.functional.pad.
-    assert not hasattr(tj, "nn"), "tensorjit.nn exists: expose pad as tensorjit.nn.functional.pad"
+    # torch.nn.functional.pad's home: tensorjit.nn.functional.pad is the same function.
+    assert tj.nn.functional.pad is tj.pad
+    assert "pad" in tj.nn.functional.__all__
+    t, r = pair((2, 3), "float32", LAYOUTS[0])
+    assert_same(tj.nn.functional.pad(t, (1, 2), mode="replicate"), F.pad(r, (1, 2), mode="replicate"))
 
 
 @st.composite
