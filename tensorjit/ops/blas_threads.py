@@ -11,9 +11,9 @@ Note [blas threads]
     hence ``_lock``) and cuts the product into slabs (batches, else rows, else columns of the
     output), one per thread of tensorjit's thread count; the calling thread computes the
     first slab and helper threads the rest. Helpers block on a lock between calls, so they
-    never spin. Small products run on the calling thread, large ones on OpenBLAS's own pool
-    (see BIG_WORK). Where NumPy's BLAS is not an OpenBLAS with that setter, products go
-    straight to ``np.matmul``.
+    never spin. Small products run on the calling thread with OpenBLAS at one thread too
+    (``_single``), large ones on OpenBLAS's own pool (see BIG_WORK). Where NumPy's BLAS is
+    not an OpenBLAS with that setter, products go straight to ``np.matmul``.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ import threading
 
 import numpy as np
 
-# Below SPLIT_WORK multiply-adds a product stays in one call on the calling thread: OpenBLAS
-# runs such sizes on one thread anyway, and a hand-off costs ~10 us. From BIG_WORK (a 1024^3
+# Below SPLIT_WORK multiply-adds a product stays in one call on the calling thread (a hand-off
+# costs ~10 us), with OpenBLAS held at one thread: it would otherwise wake its pool for it. From BIG_WORK (a 1024^3
 # product) OpenBLAS's own threads, which share packed panels, are 5-10% faster than slabs that
 # each pack all of ``b``, and a stall of a few ms is small against the product itself.
 SPLIT_WORK = 1 << 21
@@ -142,11 +142,35 @@ def matmul_into(an, bn, on, threads):
     work = math.prod(on.shape) * k
     lib = _openblas()
     with np.errstate(all="ignore"):  # NaN and inf propagate silently, as in PyTorch
-        if lib is None or not SPLIT_WORK <= work < BIG_WORK or threads < 2 or not _lock.acquire(blocking=False):
+        if lib is None or work >= BIG_WORK or not _lock.acquire(blocking=False):
             np.matmul(an, bn, out=on)
             return on
-        _split(lib, an, bn, on, threads)
+        if work < SPLIT_WORK or threads < 2:
+            _single(lib, an, bn, on)
+        else:
+            _split(lib, an, bn, on, threads)
     return on
+
+
+def _single(lib, an, bn, on):
+    """``np.matmul`` with OpenBLAS at one thread (Note [blas threads]); releases ``_lock``.
+
+    OpenBLAS hands even small products (a 64x64x128 one) to its pool, whose threads then
+    have to be woken; on a loaded machine each wake-up can take milliseconds, so a training
+    step of small products ran 50x slower than on one thread. Two setter calls cost ~1 us."""
+    try:
+        setter, getter = lib
+        prev = getter()
+        if prev == 1:
+            np.matmul(an, bn, out=on)
+            return
+        setter(1)
+        try:
+            np.matmul(an, bn, out=on)
+        finally:
+            setter(prev)
+    finally:
+        _lock.release()
 
 
 def _split(lib, an, bn, on, threads):
