@@ -8,6 +8,7 @@ import operator
 from ._shape import contiguous_strides, normalize_shape, wrap_dim, like_strides
 from ._storage import allocate
 from ._tensor import Tensor, make, make_dense
+from ._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 
 
 def _view(t, shape, strides, offset=None):
@@ -21,6 +22,8 @@ def as_strided(t, size, stride, storage_offset=None):
     >>> tj.arange(6).as_strided((2, 2), (1, 2)).tolist()
     [[0, 2], [1, 3]]
     """
+    if type(t) in _KEYED and _lookup("as_strided", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("as_strided", t._dispatch_key)(t, size, stride, storage_offset)
     size, stride = tuple(size), tuple(stride)
     offset = t._offset if storage_offset is None else storage_offset
     if len(size) != len(stride):
@@ -44,6 +47,8 @@ def transpose(t, dim0, dim1):
     >>> tj.zeros(2, 3).transpose(0, 1).shape
     tensorjit.Size([3, 2])
     """
+    if type(t) in _KEYED and _lookup("transpose", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("transpose", t._dispatch_key)(t, dim0, dim1)
     nd = len(t._shape)
     d0, d1 = wrap_dim(dim0, nd, "transpose"), wrap_dim(dim1, nd, "transpose")
     if nd == 0:
@@ -71,6 +76,8 @@ def swapdims(input, dim0, dim1):
 
 def t_(t):
     """Transpose a tensor of at most 2 dims (``Tensor.t()``)."""
+    if type(t) in _KEYED and _lookup("t", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("t", t._dispatch_key)(t)
     if len(t._shape) > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(t._shape)}D")
     return transpose(t, 0, 1) if len(t._shape) == 2 else _view(t, t._shape, t._strides)
@@ -83,6 +90,8 @@ def permute(t, *dims):
     >>> tj.zeros(2, 3, 4).permute(2, 0, 1).shape
     tensorjit.Size([4, 2, 3])
     """
+    if type(t) in _KEYED and _lookup("permute", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("permute", t._dispatch_key)(t, *dims)
     dims = normalize_shape(dims, "permute")
     nd = len(t._shape)
     if len(dims) != nd:
@@ -124,6 +133,8 @@ def expand(t, *sizes):
     >>> tj.tensor([1, 2]).expand(3, 2).stride()
     (0, 1)
     """
+    if type(t) in _KEYED and _lookup("expand", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("expand", t._dispatch_key)(t, *sizes)
     sizes = normalize_shape(sizes, "expand")
     nd = len(t._shape)
     if len(sizes) < nd:
@@ -173,6 +184,8 @@ def broadcast_to(t, shape):
 
 def unsqueeze(t, dim):
     """Insert a size-1 dim (a view)."""
+    if type(t) in _KEYED and _lookup("unsqueeze", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("unsqueeze", t._dispatch_key)(t, dim)
     nd = len(t._shape)
     d = wrap_dim(dim, nd + 1, "unsqueeze")
     st = t._strides[d] * t._shape[d] if d < nd else 1
@@ -186,6 +199,8 @@ def squeeze(t, *dims, dim=None):
     >>> tj.zeros(1, 2, 1).squeeze((0, 2)).shape
     tensorjit.Size([2])
     """
+    if type(t) in _KEYED and _lookup("squeeze", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("squeeze", t._dispatch_key)(t, *dims, dim=dim)
     if dims:
         if dim is not None:
             raise TypeError("squeeze(): got multiple values for argument 'dim'")
@@ -257,6 +272,8 @@ def view(t, *shape):
     >>> tj.arange(6).view(2, 3).stride()
     (3, 1)
     """
+    if type(t) in _KEYED and _lookup("view", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("view", t._dispatch_key)(t, *shape)
     if len(shape) == 1 and not isinstance(shape[0], int) and not hasattr(shape[0], "__iter__"):
         from ._dtypes import as_dtype
         return view_dtype(t, as_dtype(shape[0], op="view"))
@@ -272,6 +289,8 @@ def view(t, *shape):
 
 def view_dtype(t, dtype):
     """Reinterpret the bytes as another dtype of the same size (``Tensor.view(dtype)``)."""
+    if type(t) in _KEYED and _lookup("view_dtype", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("view_dtype", t._dispatch_key)(t, dtype)
     if dtype.itemsize != t._dtype.itemsize:
         raise RuntimeError(f"view: can only view {t._dtype.name} as a dtype of the same element size "
                            f"({t._dtype.itemsize}), got {dtype.name}")
@@ -289,6 +308,8 @@ def reshape(t, *shape):
     >>> tj.arange(6).view(2, 3).t().reshape(6).tolist()
     [0, 3, 1, 4, 2, 5]
     """
+    if type(t) in _KEYED and _lookup("reshape", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("reshape", t._dispatch_key)(t, *shape)
     shape = _infer_size(normalize_shape(shape, "reshape"), t.numel(), "reshape")
     if t._dense:
         return make_dense(t._data, shape, contiguous_strides(shape), t._offset, t._dtype)
@@ -325,6 +346,8 @@ def unflatten(t, dim, sizes):
 
 def narrow(t, dim, start, length):
     """Elements ``start..start+length`` of one dim (a view)."""
+    if type(t) in _KEYED and _lookup("narrow", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("narrow", t._dispatch_key)(t, dim, start, length)
     nd = len(t._shape)
     d = wrap_dim(dim, nd, "narrow")
     n = t._shape[d]
@@ -342,6 +365,8 @@ def narrow(t, dim, start, length):
 
 def select(t, dim, index):
     """The slice at ``index`` along ``dim``, dropping that dim (a view)."""
+    if type(t) in _KEYED and _lookup("select", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("select", t._dispatch_key)(t, dim, index)
     nd = len(t._shape)
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -358,6 +383,8 @@ def select(t, dim, index):
 
 def unfold(t, dimension, size, step):
     """All windows of ``size`` along ``dimension``, every ``step``, in a new last dim (a view)."""
+    if type(t) in _KEYED and _lookup("unfold", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("unfold", t._dispatch_key)(t, dimension, size, step)
     nd = len(t._shape)
     d = wrap_dim(dimension, nd, "unfold") if nd else 0
     n = t._shape[d] if nd else 1
@@ -377,6 +404,8 @@ def unfold(t, dimension, size, step):
 
 def diagonal(t, offset=0, dim1=0, dim2=1):
     """The diagonal of two dims, moved to the end (a view)."""
+    if type(t) in _KEYED and _lookup("diagonal", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("diagonal", t._dispatch_key)(t, offset, dim1, dim2)
     nd = len(t._shape)
     d1, d2 = wrap_dim(dim1, nd, "diagonal"), wrap_dim(dim2, nd, "diagonal")
     if d1 == d2:
@@ -449,6 +478,8 @@ def split_with_sizes(t, split_sizes, dim=0):
 
 
 def _split_sizes(t, d, sizes):
+    if type(t) in _KEYED and _lookup("split", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("split", t._dispatch_key)(t, d, sizes)
     out, start = [], 0
     st = t._strides[d]
     for s in sizes:
@@ -501,6 +532,8 @@ def clone(t, memory_format=None):
     >>> tj.zeros(2, 3).t().clone().stride()
     (1, 3)
     """
+    if type(t) in _KEYED and _lookup("clone", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("clone", t._dispatch_key)(t, memory_format)
     from ._dispatch import cast_into
     if memory_format == "contiguous_format" or t._dense:
         return cast_into(make_dense(allocate(t.numel(), t._dtype, t.device), t._shape, contiguous_strides(t._shape), 0,

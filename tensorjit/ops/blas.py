@@ -26,6 +26,7 @@ from .._shape import broadcast_shapes, contiguous_strides
 from .._storage import allocate
 from .._tensor import Tensor, make_dense
 from .blas_threads import matmul_into
+from .._layouts import KEYED as _KEYED, dispatch as _ldispatch, key_of as _key_of  # Note [layout dispatch]
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "addmm", "addmv", "baddbmm", "addbmm", "addr",
            # blas_ext.py
@@ -132,6 +133,7 @@ def product(a, b, name="matmul"):
         sb = "x".join(map(str, b._shape)) if b.ndim > 2 else f"{k2}x{n}"
         raise RuntimeError(f"{name}(): mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
     batch = _broadcast_batch(a._shape[:-2], b._shape[:-2], name)
+    if a.is_cuda or b.is_cuda: return _cuda_product(a, b, batch, m, k, n, name)  # noqa: E701
     if b.ndim == 2 and a.ndim > 2 and a.numel():
         # Fold a's batch dims into its rows: one large product instead of many small ones.
         r = product(a.reshape(-1, k), b, name)
@@ -146,6 +148,11 @@ def product(a, b, name="matmul"):
     shape = batch + (m, n)
     r = make_dense(out, shape, contiguous_strides(shape), 0, cd)
     return r if cd is d else r.to(d)
+
+
+def _cuda_product(a, b, batch, m, k, n, name):
+    from ..cuda._matmul import product as cuda_product
+    return cuda_product(a, b, batch, m, k, n, name)
 
 
 def _broadcast_batch(sa, sb, name):
@@ -167,8 +174,7 @@ def finish(r, out, name):
             warnings.warn(f"{name}(): An output with one or more elements was resized since it had shape "
                           f"{list(out._shape)}, which does not match the required output shape "
                           f"{list(r._shape)}.", UserWarning, stacklevel=3)
-        from .._views import resize_
-        resize_(out, r._shape)
+        out.resize_(r._shape)         # the tensor's own: a CUDA out resizes on its device
     from .._copy import copy_
     return copy_(out, r)
 
@@ -194,6 +200,8 @@ def matmul(input, other, *, out=None):
     >>> (a @ a.t()).tolist(), tj.matmul(tj.ones(4, 1, 2, 3), tj.ones(5, 3, 2)).shape
     ([[5.0, 14.0], [14.0, 50.0]], tensorjit.Size([4, 5, 2, 2]))
     """
+    if type(input) in _KEYED or type(other) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("matmul", _key_of(input, other), input, other, out=out)
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other")
     a, b = input, other
@@ -226,6 +234,8 @@ def mm(input, mat2, *, out=None):
     >>> tj.mm(tj.eye(2), tj.tensor([[1., 2.], [3., 4.]])).tolist()
     [[1.0, 2.0], [3.0, 4.0]]
     """
+    if type(input) in _KEYED or type(mat2) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("mm", _key_of(input, mat2), input, mat2, out=out)
     check_tensor(input, "mm")
     check_tensor(mat2, "mm", "mat2")
     if input.ndim != 2:
@@ -258,6 +268,8 @@ def bmm(input, mat2, *, out=None):
     >>> tj.bmm(tj.ones(3, 2, 4), tj.ones(3, 4, 5)).shape
     tensorjit.Size([3, 2, 5])
     """
+    if type(input) in _KEYED or type(mat2) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("bmm", _key_of(input, mat2), input, mat2, out=out)
     check_tensor(input, "bmm")
     check_tensor(mat2, "bmm", "mat2")
     _bmm_check(input, mat2, "bmm")
@@ -272,6 +284,8 @@ def mv(input, vec, *, out=None):
     >>> tj.mv(tj.tensor([[1., 2.], [3., 4.]]), tj.tensor([1., 1.])).tolist()
     [3.0, 7.0]
     """
+    if type(input) in _KEYED or type(vec) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("mv", _key_of(input, vec), input, vec, out=out)
     check_tensor(input, "mv")
     check_tensor(vec, "mv", "vec")
     if input.ndim != 2 or vec.ndim != 1:
@@ -294,6 +308,8 @@ def dot(input, other, *, out=None, _name="dot", _conj=False):
     >>> tj.dot(tj.tensor([1, 2, 3]), tj.tensor([4, 5, 6])).item()
     32
     """
+    if type(input) in _KEYED or type(other) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("dot", _key_of(input, other), input, other, out=out, _name=_name, _conj=_conj)
     check_tensor(input, _name)
     check_tensor(other, _name, "other")
     a, b = input, other
@@ -365,6 +381,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     >>> tj.addmm(tj.ones(2), tj.eye(2), tj.eye(2), beta=2).tolist()
     [[3.0, 2.0], [2.0, 3.0]]
     """
+    if type(input) in _KEYED or type(mat1) in _KEYED or type(mat2) in _KEYED:  # Note [layout dispatch]
+        return _ldispatch("addmm", _key_of(input, mat1, mat2), input, mat1, mat2, beta=beta, alpha=alpha, out=out)
     return _add_product("addmm", input, lambda: mm(mat1, mat2), beta, alpha, out)
 
 
