@@ -31,6 +31,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403  (gather, scatter, index_*, masks, nonzero)
 from .ops.blas import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403  (relu, softmax, log_softmax: nn.functional's, lazily)
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
 from ._dlpack import from_dlpack  # noqa: F401
 from . import linalg, fft  # noqa: F401  (NumPy's LAPACK and pocketfft on tensor storage)

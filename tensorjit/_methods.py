@@ -112,3 +112,9 @@ from . import quantized as _quantized  # noqa: E402
 
 for _name, _fn in _quantized.TENSOR_METHODS.items():
     setattr(Tensor, _name, _fn)
+
+# relu/softmax/log_softmax as methods (tensorjit/ops/activation.py: nn.functional's, lazily).
+from .ops import activation as _activation  # noqa: E402
+
+for _name, _fn in _activation.METHODS.items():
+    setattr(Tensor, _name, _fn)
