@@ -53,30 +53,55 @@ class Reduction:
     post: str = None
     second: str = None
     refuse: dict = field(default_factory=dict)
+    # The derivative (Note [reduction derivatives]); None where not implemented yet.
+    grad: str = None
+    # For two-output rows, the second output's contribution (var_mean's mean).
+    grad2: str = None
 
     @property
     def mean(self):
         return self.post == MEAN
 
 
+# Note [reduction derivatives]
+#     As Note [derivative formulas] in kernels/opdefs.py, for reductions: an expression in
+#     tensorjit ops over ``grad``, ``result``, the input ``x`` (and its ``shape``: a formula
+#     that names neither ``x`` nor ``result`` saves nothing), the reduced dims ``dims`` (a tuple
+#     of wrapped dims), ``keepdim``, ``count`` (elements per output) and ``param`` (the row's
+#     parameter: var/std's correction); two-output rows also see ``result2`` and ``grad2``.
+#     Helpers (``unsq`` puts the reduced dims back as size 1) live in
+#     tensorjit/autograd/_formulas_reduce.py.
+_EXPAND = "unsq(grad, dims, keepdim).expand(shape)"
+_MINMAX = "minmax_backward(grad, x, result, dims, keepdim)"
+
 REDUCTIONS = {r.name: r for r in [
-    Reduction("sum", ADD, 0, SUM_RULE),
-    Reduction("prod", MUL, 1, PROD_RULE),
-    Reduction("mean", ADD, 0, KEEP, INEXACT, post=MEAN),
-    Reduction("amax", MAX, None, KEEP, NO_COMPLEX),
-    Reduction("amin", MIN, None, KEEP, NO_COMPLEX),
+    Reduction("sum", ADD, 0, SUM_RULE, grad=_EXPAND),
+    Reduction("prod", MUL, 1, PROD_RULE, grad="prod_backward(grad, x, result, dims, keepdim)"),
+    Reduction("mean", ADD, 0, KEEP, INEXACT, post=MEAN, grad=_EXPAND + " / count"),
+    Reduction("amax", MAX, None, KEEP, NO_COMPLEX, grad=_MINMAX),
+    Reduction("amin", MIN, None, KEEP, NO_COMPLEX, grad=_MINMAX),
     Reduction("any", OR, False, TO_BOOL),
     Reduction("all", AND, True, TO_BOOL),
-    Reduction("nansum", ADD, 0, SUM_RULE, NO_COMPLEX, pre=NAN0),
+    Reduction("nansum", ADD, 0, SUM_RULE, NO_COMPLEX, pre=NAN0, grad="where(isnan(x), 0., unsq(grad, dims, keepdim))"),
     # Vector norms (tensorjit/_reduce_stats.py picks the row from p).
-    Reduction("norm0", ADD, 0, TO_REAL, INEXACT, pre=NONZERO),
-    Reduction("norm1", ADD, 0, TO_REAL, INEXACT, pre=ABS),
-    Reduction("norm2", ADD, 0, TO_REAL, INEXACT, pre=ABS2, post=SQRT),
-    Reduction("norminf", MAX, None, TO_REAL, INEXACT, pre=ABS),
-    Reduction("normneginf", MIN, None, TO_REAL, INEXACT, pre=ABS),
-    Reduction("var", MOMENTS, 0, TO_REAL, INEXACT, post=VAR, second="mean"),
-    Reduction("std", MOMENTS, 0, TO_REAL, INEXACT, post=STD, second="mean"),
-    Reduction("max_dim", ARGMAX, None, KEEP, NO_COMPLEX, second="indices"),
-    Reduction("min_dim", ARGMIN, None, KEEP, NO_COMPLEX, second="indices"),
-    Reduction("logsumexp", LSE, 0, INT_TO_FLOAT, NO_COMPLEX),
+    Reduction("norm0", ADD, 0, TO_REAL, INEXACT, pre=NONZERO, grad="zeros_like(x)"),
+    Reduction("norm1", ADD, 0, TO_REAL, INEXACT, pre=ABS, grad="unsq(grad, dims, keepdim) * sgn(x)"),
+    Reduction("norm2", ADD, 0, TO_REAL, INEXACT, pre=ABS2, post=SQRT,
+              grad="norm2_backward(grad, x, result, dims, keepdim)"),
+    Reduction("norminf", MAX, None, TO_REAL, INEXACT, pre=ABS,
+              grad="minmax_backward(grad, abs(x), result, dims, keepdim) * sgn(x)"),
+    Reduction("normneginf", MIN, None, TO_REAL, INEXACT, pre=ABS,
+              grad="minmax_backward(grad, abs(x), result, dims, keepdim) * sgn(x)"),
+    Reduction("var", MOMENTS, 0, TO_REAL, INEXACT, post=VAR, second="mean",
+              grad="var_backward(grad, x, dims, keepdim, count, param)",
+              grad2=_EXPAND.replace("grad", "grad2") + " / count"),
+    Reduction("std", MOMENTS, 0, TO_REAL, INEXACT, post=STD, second="mean",
+              grad="std_backward(grad, x, result, dims, keepdim, count, param)",
+              grad2=_EXPAND.replace("grad", "grad2") + " / count"),
+    Reduction("max_dim", ARGMAX, None, KEEP, NO_COMPLEX, second="indices",
+              grad="index_backward(grad, x, result2, dims, keepdim)"),
+    Reduction("min_dim", ARGMIN, None, KEEP, NO_COMPLEX, second="indices",
+              grad="index_backward(grad, x, result2, dims, keepdim)"),
+    Reduction("logsumexp", LSE, 0, INT_TO_FLOAT, NO_COMPLEX,
+              grad="unsq(grad, dims, keepdim) * exp(x - unsq(result, dims, keepdim))"),
 ]}

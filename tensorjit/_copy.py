@@ -10,6 +10,7 @@ from ._shape import broadcast_shapes, like_strides
 from ._storage import allocate
 from ._tensor import Tensor, make
 from .cuda._tensor import CudaTensor
+from ._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 
 def copy_(self, src, non_blocking=False, *, _op="copy_"):
@@ -19,6 +20,9 @@ def copy_(self, src, non_blocking=False, *, _op="copy_"):
     >>> a = tj.zeros(2, 2, dtype=tj.int32); a.copy_(tj.tensor([1.7, 2.2])).tolist()
     [[1, 2], [1, 2]]
     """
+    key = (type(self) in _KEYED or type(src) in _KEYED) and _key_of(self, src)  # Note [layout dispatch]
+    if key and _lookup("copy_", key):
+        return _lookup("copy_", key)(self, src, non_blocking, _op=_op)
     if not isinstance(src, Tensor):
         raise TypeError(f"{_op}(): argument 'src' must be Tensor, not {type(src).__name__}")
     shape = src._shape
@@ -55,6 +59,8 @@ def fill_(self, value, *, _op="fill_"):
     >>> tj.empty(3).fill_(2).tolist()
     [2.0, 2.0, 2.0]
     """
+    if type(self) in _KEYED and _lookup("fill_", self._dispatch_key):  # Note [layout dispatch]
+        return _lookup("fill_", self._dispatch_key)(self, value, _op=_op)
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"{_op} only supports 0-dimension value tensor but got tensor with "
@@ -93,6 +99,8 @@ def zero_(self):
 
 
 def _convert(t, dtype, device, copy, op="to"):
+    if type(t) in _KEYED and _lookup("to", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("to", t._dispatch_key)(t, dtype, device, copy, op)
     dtype = t._dtype if dtype is None else _dtypes.as_dtype(dtype, op=op)
     device = t.device if device is None else as_device(device, op=op)
     here = t.device

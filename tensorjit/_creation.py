@@ -119,7 +119,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if arr.dtype.kind == "c" and d.category < _dtypes.COMPLEX:
         arr = arr.real
     out[...] = arr
-    return _wrap(out, d, dev)
+    return _rg(_wrap(out, d, dev), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -168,6 +168,14 @@ def from_numpy(a):
     return make(flat.view(d.knp), shape, strides, offset, d)
 
 
+def _rg(t, requires_grad):
+    # requires_grad=True makes the new tensor an autograd leaf (tensorjit/autograd).
+    if requires_grad:
+        from .autograd.graph import set_requires_grad
+        set_requires_grad(t, True, factory=True)
+    return t
+
+
 def _factory_dtype(dtype, default=None):
     return (default or get_default_dtype()) if dtype is None else as_dtype(dtype)
 
@@ -185,8 +193,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
     d = _factory_dtype(dtype)
     dev = as_device(device, "empty")
     if dev is not CPU:
-        return _device_filled(shape, d, dev, None)
-    return _wrap(np.empty(shape, d.np), d)
+        return _rg(_device_filled(shape, d, dev, None), requires_grad)
+    return _rg(_wrap(np.empty(shape, d.np), d), requires_grad)
 
 
 def _check_sizes(shape, op):
@@ -206,8 +214,8 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=
     d = _factory_dtype(dtype)
     dev = as_device(device, "zeros")
     if dev is not CPU:
-        return _device_filled(shape, d, dev, 0)
-    return _wrap(np.zeros(shape, d.np), d)
+        return _rg(_device_filled(shape, d, dev, 0), requires_grad)
+    return _rg(_wrap(np.zeros(shape, d.np), d), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -222,8 +230,8 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=N
     d = _factory_dtype(dtype)
     dev = as_device(device, "ones")
     if dev is not CPU:
-        return _device_filled(shape, d, dev, 1)
-    return _wrap(np.ones(shape, d.np), d)
+        return _rg(_device_filled(shape, d, dev, 1), requires_grad)
+    return _rg(_wrap(np.ones(shape, d.np), d), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -242,8 +250,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         raise RuntimeError(f"full: value cannot be converted to type {d.name} without overflow")
     dev = as_device(device, "full")
     if dev is not CPU:
-        return _device_filled(shape, d, dev, fill_value)
-    return _wrap(np.full(shape, fill_value, d.np), d)
+        return _rg(_device_filled(shape, d, dev, fill_value), requires_grad)
+    return _rg(_wrap(np.full(shape, fill_value, d.np), d), requires_grad)
 
 
 _FILL_VALUE = {np.empty: None, np.zeros: 0, np.ones: 1}
@@ -275,17 +283,17 @@ def empty_like(t, *, dtype=None, device=None, requires_grad=False, memory_format
     >>> tj.empty_like(tj.zeros(2, 3).t()).stride()
     (1, 2)
     """
-    return _like(t, dtype, device, np.empty, "empty_like")
+    return _rg(_like(t, dtype, device, np.empty, "empty_like"), requires_grad)
 
 
 def zeros_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """``zeros`` with ``t``'s shape, dtype, device and dim order."""
-    return _like(t, dtype, device, np.zeros, "zeros_like")
+    return _rg(_like(t, dtype, device, np.zeros, "zeros_like"), requires_grad)
 
 
 def ones_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """``ones`` with ``t``'s shape, dtype, device and dim order."""
-    return _like(t, dtype, device, np.ones, "ones_like")
+    return _rg(_like(t, dtype, device, np.ones, "ones_like"), requires_grad)
 
 
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
@@ -293,7 +301,7 @@ def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, me
     d = t._dtype if dtype is None else as_dtype(dtype)
     out = _like(t, d, device, np.empty, "full_like")
     from ._copy import fill_
-    return fill_(out, fill_value, _op="full_like")
+    return _rg(fill_(out, fill_value, _op="full_like"), requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, pin_memory=False, layout=None):
@@ -313,8 +321,8 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
     dev = as_device(device, "empty_strided")
     if dev is not CPU:
         from ._storage import allocate
-        return make(allocate(n, d, dev), size, stride, offset, d)
-    return make(np.empty(n, d.knp), size, stride, offset, d)
+        return _rg(make(allocate(n, d, dev), size, stride, offset, d), requires_grad)
+    return _rg(make(np.empty(n, d.knp), size, stride, offset, d), requires_grad)
 
 
 def _is_float(*vals):
@@ -345,7 +353,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         arr = (int(start) + int(step) * np.arange(n, dtype=np.int64)).astype(d.np)
     else:
         arr = (start + step * np.arange(n, dtype=np.float64)).astype(d.np)
-    return _wrap(arr, d, as_device(device, "arange"))
+    return _rg(_wrap(arr, d, as_device(device, "arange")), requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -370,7 +378,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
     if d.category <= _dtypes.INT:
         vals = np.trunc(vals)
-    return _wrap(vals.astype(d.np), d, as_device(device, "linspace"))
+    return _rg(_wrap(vals.astype(d.np), d, as_device(device, "linspace")), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -382,7 +390,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """
     d = _factory_dtype(dtype)
     lin = linspace(start, end, steps, dtype=_dtypes.float64).numpy()
-    return _wrap(np.power(base, lin).astype(d.np), d, as_device(device, "logspace"))
+    return _rg(_wrap(np.power(base, lin).astype(d.np), d, as_device(device, "logspace")), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -396,4 +404,4 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
     m = n if m is None else m
     if n < 0 or m < 0:
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    return _wrap(np.eye(n, m, dtype=d.np), d, as_device(device, "eye"))
+    return _rg(_wrap(np.eye(n, m, dtype=d.np), d, as_device(device, "eye")), requires_grad)

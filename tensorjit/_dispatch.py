@@ -16,7 +16,7 @@ from ._dtypes import result_type, can_cast, get_default_dtype, INT
 from ._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_strides,
                      extent, output_permutation, strides_for_permutation)
 from ._storage import allocate
-from ._tensor import Tensor, make, make_dense
+from ._tensor import Tensor, make, make_dense, VERSION_HOOK as _VERSION_HOOK
 from .cuda._tensor import CudaTensor as _CudaTensor
 from ._layouts import KEYED as _KEYED, dispatch_pointwise as _dispatch_pointwise  # Note [layout dispatch]
 from .kernels import opdefs
@@ -478,6 +478,8 @@ def _elementwise_out(row, args, out, inplace, name, compute):
         operands.append((arr, off, broadcast_strides(a._shape, a._strides, shape) if isinstance(a, Tensor)
                          else (0,) * len(shape)))
     launch(k, shape, operands)
+    if _VERSION_HOOK[0] is not None:  # Note [version counter] (tensorjit/autograd/graph.py)
+        _VERSION_HOOK[0](out)
     return out
 
 
@@ -499,6 +501,8 @@ def cast_into(dest, src):
                     (scalar_array(src, dest._dtype), 0, (0,) * len(shape))]
     compute = sd if sd is not _dtypes.float16 else _dtypes.float32
     launch(kernel(row, (sd,), compute, dest._dtype), shape, operands)
+    if _VERSION_HOOK[0] is not None:  # Note [version counter] (tensorjit/autograd/graph.py)
+        _VERSION_HOOK[0](dest)
     return dest
 
 

@@ -8,6 +8,7 @@ import operator
 
 from . import _advindex
 from ._tensor import Tensor, make
+from ._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 
 def _as_int(i):
@@ -82,6 +83,8 @@ def getitem(t, idx):
     >>> x[::-3].tolist(), x[None, 2:4].shape
     ([9, 6, 3, 0], tensorjit.Size([1, 2]))
     """
+    if type(t) in _KEYED and _lookup("getitem", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("getitem", t._dispatch_key)(t, idx)
     items, advanced = _advindex._classify(t, idx)
     if advanced:
         return _advindex.getitem(t, items)
@@ -96,6 +99,9 @@ def setitem(t, idx, value):
     >>> x = tj.zeros(2, 3); x[:, 1] = 7; x.tolist()
     [[0.0, 7.0, 0.0], [0.0, 7.0, 0.0]]
     """
+    key = (type(t) in _KEYED or type(value) in _KEYED) and _key_of(t, value)  # Note [layout dispatch]
+    if key and _lookup("setitem", key):
+        return _lookup("setitem", key)(t, idx, value)
     from ._copy import copy_, fill_
     items, advanced = _advindex._classify(t, idx)
     if advanced:

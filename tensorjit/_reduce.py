@@ -16,6 +16,7 @@ from ._storage import allocate
 from ._tensor import Tensor, make_dense
 from ._dispatch import PARALLEL_THRESHOLD, get_num_threads, _numba_array_type, _may_overlap, _check_writable
 from ._layouts import KEYED as _KEYED, dispatch_reduce as _dispatch_reduce  # Note [layout dispatch]
+from ._layouts import lookup as _lookup
 from .kernels import reductions as opdefs
 from .kernels.cpu import reduction as _gen
 from .kernels.registry import LazyEntries
@@ -307,6 +308,8 @@ def reduce(row, x, dim=None, keepdim=False, *, dtype=None, out=None, name=None, 
 def reduce2(row, x, rdims, keepdim, compute, result, name, param=0.0):
     """Reduce ``x`` over the wrapped dims ``rdims`` with two-output row ``row`` into two new
     tensors (values and indices, or var/std and mean)."""
+    if type(x) in _KEYED and _lookup("reduce2", x._dispatch_key):  # Note [layout dispatch]
+        return _lookup("reduce2", x._dispatch_key)(row, x, rdims, keepdim, compute, result, name, param)
     ndim = len(x._shape)
     kept = tuple(d for d in range(ndim) if d not in rdims)
     oshape = out_shape(x._shape, rdims, keepdim)

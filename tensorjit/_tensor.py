@@ -22,6 +22,10 @@ from ._layouts import strided as _strided
 
 _new = object.__new__
 
+# Note [version counter] (tensorjit/autograd/graph.py): set to the bump function once autograd
+# is first used; in-place writes and ``out=`` writes call it while it is set.
+VERSION_HOOK = [None]
+
 
 class Tensor:
     """A strided view of a flat storage, with PyTorch's names and semantics.
@@ -32,7 +36,9 @@ class Tensor:
     (tensorjit.Size([2, 3]), (3, 1), (1, 3), False)
     """
 
-    __slots__ = ("_data", "_shape", "_strides", "_offset", "_dtype", "_dense", "__weakref__")
+    # ``_ag`` holds autograd metadata (Note [autograd tensors] in tensorjit/autograd/graph.py);
+    # it stays unset on tensors autograd never touched, so making a tensor costs nothing more.
+    __slots__ = ("_data", "_shape", "_strides", "_offset", "_dtype", "_dense", "_ag", "__weakref__")
     __array_priority__ = 1000  # NumPy operators defer to ours
 
     def __init__(self, *args, **kwargs):
@@ -108,6 +114,36 @@ class Tensor:
         return False
 
     @property
+    def is_sparse_csr(self):
+        return False
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        """``self`` (already strided), or a copy in ``dtype``."""
+        return self if dtype is None else self.to(dtype)
+
+    def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+        """The non-zeros as a sparse COO tensor (or ``layout``): tensorjit/sparse.
+
+        >>> import tensorjit as tj
+        >>> tj.tensor([0., 5.]).to_sparse().indices().tolist()
+        [[1]]
+        """
+        from .sparse._convert import to_sparse
+        return to_sparse(self, sparse_dim, layout=layout, blocksize=blocksize, dense_dim=dense_dim)
+
+    def to_sparse_coo(self):
+        """``to_sparse()``."""
+        from .sparse._convert import to_coo
+        return to_coo(self)
+
+    def to_sparse_csr(self, dense_dim=None):
+        """The non-zeros of a 2-d tensor as a sparse CSR tensor."""
+        from .sparse._convert import to_csr
+        if dense_dim:
+            raise NotImplementedError("to_sparse_csr(): dense_dim is not supported by tensorjit.sparse_csr")
+        return to_csr(self)
+
+    @property
     def is_quantized(self):
         return False
 
@@ -158,9 +194,129 @@ class Tensor:
     def is_signed(self):
         return self._dtype.is_signed
 
+    # -- autograd (tensorjit/autograd; a tensor that requires grad is a GradTensor) -------
     @property
     def requires_grad(self):
         return False
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        from .autograd.graph import set_requires_grad
+        set_requires_grad(self, value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place; returns ``self``.
+
+        >>> import tensorjit as tj
+        >>> tj.ones(2).requires_grad_().requires_grad
+        True
+        """
+        from .autograd.graph import set_requires_grad
+        set_requires_grad(self, requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        try:
+            return self._ag.grad
+        except AttributeError:
+            return None
+
+    @grad.setter
+    def grad(self, value):
+        from .autograd.graph import set_grad
+        set_grad(self, value)
+
+    @grad.deleter
+    def grad(self):
+        from .autograd.graph import set_grad
+        set_grad(self, None)
+
+    def _init_autograd(self):
+        """Fresh autograd state for a tensor of a subclass made without a factory (nn.Parameter)."""
+        from .autograd.graph import init_meta
+        init_meta(self)
+
+    @property
+    def grad_fn(self):
+        return None
+
+    @property
+    def is_leaf(self):
+        return True
+
+    @property
+    def retains_grad(self):
+        return False
+
+    @property
+    def _version(self):
+        from .autograd.graph import version_of
+        return version_of(self)
+
+    def detach(self):
+        """A new tensor over the same storage, outside any autograd graph.
+
+        >>> import tensorjit as tj
+        >>> x = tj.ones(2, requires_grad=True); x.detach().requires_grad
+        False
+        """
+        t = _new(Tensor if type(self)._dispatch_key == "autograd" else type(self))
+        t._data = self._data
+        t._shape = self._shape
+        t._strides = self._strides
+        t._offset = self._offset
+        t._dtype = self._dtype
+        t._dense = self._dense
+        return t
+
+    @property
+    def data(self):
+        """The tensor's values outside the graph (``detach()``); assigning makes ``self`` view the
+        assigned tensor's storage, keeping its own autograd state (PyTorch's ``.data``).
+
+        >>> import tensorjit as tj
+        >>> w = tj.zeros(2, requires_grad=True); w.data = tj.ones(2); w.tolist(), w.requires_grad
+        ([1.0, 1.0], True)
+        """
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        if type(value) is not type(self) and (value.is_cuda or self.is_cuda):
+            raise RuntimeError("data: assigning a tensor of another device is not supported")
+        get = Tensor.__dict__["_data"].__get__
+        Tensor.__dict__["_data"].__set__(self, get(value))
+        self._shape, self._strides, self._offset = value._shape, value._strides, value._offset
+        self._dtype, self._dense = value._dtype, value._dense
+
+    def detach_(self):
+        """Detach ``self`` from its graph in place (it becomes a leaf that does not require grad)."""
+        from .autograd.graph import detach_
+        return detach_(self)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of ``self`` with respect to the graph leaves into their ``.grad``.
+
+        >>> import tensorjit as tj
+        >>> x = tj.tensor([1., 2.], requires_grad=True); (x * x).sum().backward(); x.grad.tolist()
+        [2.0, 4.0]
+        """
+        from .autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward``."""
+        from .autograd.graph import retain_grad
+        retain_grad(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when the gradient of ``self`` is computed; a returned tensor replaces it.
+        Returns a handle whose ``remove()`` unregisters the hook."""
+        from .autograd.graph import register_hook
+        return register_hook(self, hook)
 
     # -- conversions -----------------------------------------------------------------
     def numpy(self, *, force=False):

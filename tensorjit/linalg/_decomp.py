@@ -9,6 +9,7 @@ from ._common import (LinAlgError, batch_prefix, check_float, check_matrix, chec
                       finish, first_failure, linalg_eig, linalg_eigh, linalg_lstsq, linalg_qr, linalg_slogdet,
                       linalg_svd, not_pd_order, prepare, same_dtype, wrap, zero_pivot)
 from .. import _dtypes
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 __all__ = ["det", "slogdet", "inv", "solve", "cholesky", "qr", "eig", "eigvals", "eigh", "eigvalsh", "svd",
            "svdvals", "lstsq", "solve_triangular", "pinv", "matrix_rank"]
@@ -21,6 +22,9 @@ def det(A, *, out=None):
     >>> la.det(tj.tensor([[2., 1.], [1., 3.]])).item()
     5.0
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.det", key):
+        return _lookup("linalg.det", key)(A, out=out)
     a = prepare(A, "linalg.det", square=True)
     check_out(out, "linalg.det")
     return finish(wrap(np.linalg.det(a), A._dtype), out, "linalg.det")
@@ -56,6 +60,9 @@ def inv(A, *, out=None):
     >>> la.inv(tj.tensor([[2., 0.], [0., 4.]])).tolist()
     [[0.5, 0.0], [0.0, 0.25]]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.inv", key):
+        return _lookup("linalg.inv", key)(A, out=out)
     a = prepare(A, "linalg.inv", square=True)
     check_out(out, "linalg.inv")
     try:
@@ -78,6 +85,9 @@ def solve(A, B, *, left=True, out=None):
     >>> la.solve(tj.tensor([[2., 0.], [0., 4.]]), tj.tensor([2., 2.])).tolist()
     [1.0, 0.5]
     """
+    key = (type(A) in _KEYED or type(B) in _KEYED) and _key_of(A, B)  # Note [layout dispatch]
+    if key and _lookup("linalg.solve", key):
+        return _lookup("linalg.solve", key)(A, B, left=left, out=out)
     name = "linalg.solve"
     a = prepare(A, name, square=True)
     check_tensor(B, name, "B")
@@ -121,6 +131,9 @@ def cholesky(A, *, upper=False, out=None):
     >>> la.cholesky(tj.tensor([[4., 2.], [2., 2.]])).tolist()
     [[2.0, 0.0], [1.0, 1.0]]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.cholesky", key):
+        return _lookup("linalg.cholesky", key)(A, upper=upper, out=out)
     name = "linalg.cholesky"
     a = prepare(A, name, square=True)
     check_out(out, name)

@@ -19,6 +19,7 @@ import warnings
 from .._dtypes import FLOAT
 from .._shape import broadcast_shapes, wrap_dim
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 from .blas import (check_tensor, check_numeric, check_out, finish, product, TORCH_NAMES)
 
 __all__ = ["outer", "ger", "inner", "tensordot", "kron", "einsum", "cross", "trace", "vecdot"]
@@ -339,6 +340,8 @@ def einsum(*args):
         eq, ops = _parse_sublists(args)
     for t in ops:
         check_tensor(t, "einsum", "operands")
+    if any(type(t) in _KEYED for t in ops) and _lookup("einsum", _key_of(*ops)):  # Note [layout dispatch]
+        return _lookup("einsum", _key_of(*ops))(*args)
     eq = eq.replace(" ", "")
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")

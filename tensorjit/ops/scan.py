@@ -89,6 +89,8 @@ def cumprod(input, dim, *, dtype=None, out=None):
     >>> tj.tensor([1., 2., 3., 4.]).cumprod(0).tolist()
     [1.0, 2.0, 6.0, 24.0]
     """
+    if type(input) in _KEYED and _lookup("cumprod", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("cumprod", input._dispatch_key)(input, dim, dtype=dtype, out=out)
     return _sum_prod("cumprod", "cumprod_rows", 1, input, dim, dtype, out)
 
 
@@ -142,6 +144,8 @@ def cummax(input, dim, *, out=None):
     >>> r.values.tolist(), r.indices.tolist()
     ([1, 3, 3, 3], [0, 1, 1, 3])
     """
+    if type(input) in _KEYED and _lookup("cummax", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("cummax", input._dispatch_key)(input, dim, out=out)
     return _cum_extreme("cummax", input, dim, out)
 
 
@@ -152,6 +156,8 @@ def cummin(input, dim, *, out=None):
     >>> tj.tensor([3, 1, 2, 1]).cummin(0).indices.tolist()
     [0, 1, 1, 3]
     """
+    if type(input) in _KEYED and _lookup("cummin", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("cummin", input._dispatch_key)(input, dim, out=out)
     return _cum_extreme("cummin", input, dim, out)
 
 
@@ -162,6 +168,8 @@ def logcumsumexp(input, dim, *, out=None):
     >>> [round(v, 4) for v in tj.tensor([0., 0., 0.]).logcumsumexp(0).tolist()]
     [0.0, 0.6931, 1.0986]
     """
+    if type(input) in _KEYED and _lookup("logcumsumexp", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("logcumsumexp", input._dispatch_key)(input, dim, out=out)
     name = "logcumsumexp"
     check_input(input, name)
     dim = check_dim_int(dim, name)

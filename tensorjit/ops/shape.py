@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import _dtypes, _views
 from .._shape import wrap_dim
 from .._tensor import Tensor, Size
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 from .shape_common import (block, check_out, copy_into, format_strides, int_arg, int_tuple, new_tensor, resize_out,
                            restride, suggest_channels_last, tensor_arg, wrap_dim_nonscalar)
 from .shape_rearrange import (flip, fliplr, flipud, roll, rot90, tile, repeat_interleave, METHODS as _REARRANGE)
@@ -39,6 +40,8 @@ def _tensor_list(tensors, op, arg="tensors"):
 
 def _cat(tensors, dim, out, op):
     """``cat`` of a checked list: one allocation, then one copy per input into a narrow of it."""
+    if any(type(t) in _KEYED for t in tensors) and _lookup("cat", _key_of(*tensors)):  # Note [layout dispatch]
+        return _lookup("cat", _key_of(*tensors))(tensors, dim, out, op)
     for i, t in enumerate(tensors):
         if not t._shape:
             raise RuntimeError(f"{op}: zero-dimensional tensor (at position {i}) cannot be concatenated")

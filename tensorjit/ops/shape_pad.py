@@ -20,6 +20,7 @@ import numpy as np
 from .. import _dtypes, _views
 from .._dispatch import cast_into
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 from .shape_common import (block, copy_into, format_strides, int_tuple, new_tensor, restride,
                            suggest_channels_last)
 
@@ -40,6 +41,8 @@ def pad(input, pad, mode="constant", value=None):
     >>> tj.pad(tj.tensor([[1, 2]]), (1, 1), value=9).tolist()
     [[9, 1, 2, 9]]
     """
+    if type(input) in _KEYED and _lookup("pad", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("pad", input._dispatch_key)(input, pad, mode, value)
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     pads = int_tuple(pad, "pad", "pad")

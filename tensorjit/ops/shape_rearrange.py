@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtypes, _views
 from .._shape import contiguous_strides, like_strides, wrap_dim
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 from .shape_common import (block, copy_into, int_arg, int_tuple, new_tensor, tensor_arg, varargs, wrap_dims,
                            wrap_dim_nonscalar)
 
@@ -42,6 +43,8 @@ def flip(input, dims):
     >>> tj.tensor([[1, 2], [3, 4]]).flip([1]).tolist()
     [[2, 1], [4, 3]]
     """
+    if type(input) in _KEYED and _lookup("flip", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("flip", input._dispatch_key)(input, dims)
     tensor_arg(input, "flip")
     dims = wrap_dims(int_tuple(dims, "flip", "dims"), input.dim(), "flip")
     return _flip(input, dims)
@@ -97,6 +100,8 @@ def roll(input, shifts, dims=None):
     >>> tj.tensor([[1, 2], [3, 4]]).roll((1, 1), (0, 1)).tolist()
     [[4, 3], [2, 1]]
     """
+    if type(input) in _KEYED and _lookup("roll", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("roll", input._dispatch_key)(input, shifts, dims)
     op = "roll"
     tensor_arg(input, op)
     shifts = int_tuple(shifts, op, "shifts", allow_int=True)
@@ -143,6 +148,8 @@ def rot90(input, k=1, dims=(0, 1)):
     >>> tj.tensor([[1, 2], [3, 4]]).rot90().tolist()
     [[2, 4], [1, 3]]
     """
+    if type(input) in _KEYED and _lookup("rot90", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("rot90", input._dispatch_key)(input, k, dims)
     op = "rot90"
     tensor_arg(input, op)
     k = int_arg(k, op, "k")
@@ -168,6 +175,8 @@ def rot90(input, k=1, dims=(0, 1)):
 
 # -- repeat and tile ---------------------------------------------------------------------------------------
 def _repeat(t, reps, op):
+    if type(t) in _KEYED and _lookup("repeat", t._dispatch_key):  # Note [layout dispatch]
+        return _lookup("repeat", t._dispatch_key)(t, reps, op)
     nd = t.dim()
     if len(reps) < nd:
         raise RuntimeError(f"{op}: Number of dimensions of repeat dims can not be smaller than number of "
@@ -242,6 +251,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     >>> tj.repeat_interleave(tj.tensor([1, 2])).tolist()
     [0, 1, 1]
     """
+    if type(input) in _KEYED and _lookup("repeat_interleave", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("repeat_interleave", input._dispatch_key)(input, repeats, dim, output_size=output_size)
     op = "repeat_interleave"
     tensor_arg(input, op)
     if repeats is None:

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtypes, _views
 from .._shape import wrap_dim
 from .._tensor import make
+from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
 from .shape_common import check_out, copy_into, finish, int_arg, new_tensor, resize_out, tensor_arg
 
 
@@ -51,6 +52,8 @@ def tril(input, diagonal=0, *, out=None):
     >>> tj.tril(tj.ones(2, 3, dtype=tj.int64)).tolist()
     [[1, 0, 0], [1, 1, 0]]
     """
+    if type(input) in _KEYED and _lookup("tril", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("tril", input._dispatch_key)(input, diagonal, out=out)
     return _tri(input, diagonal, out, True, "tril")
 
 
@@ -61,6 +64,8 @@ def triu(input, diagonal=0, *, out=None):
     >>> tj.triu(tj.ones(2, 3, dtype=tj.int64), 1).tolist()
     [[0, 1, 1], [0, 0, 1]]
     """
+    if type(input) in _KEYED and _lookup("triu", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("triu", input._dispatch_key)(input, diagonal, out=out)
     return _tri(input, diagonal, out, False, "triu")
 
 
