@@ -561,3 +561,32 @@ def test_cuda_tensors_refuse_requires_grad():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     r = subprocess.run([sys.executable, "-c", _CUDA_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
+
+
+def test_function_gradients_are_matched_to_forward_arguments_by_position():
+    # One gradient per forward argument (None for the non-tensors), as torch.autograd.Function.
+    class Scale(tj.autograd.Function):
+        @staticmethod
+        def forward(ctx, k, x, y):
+            ctx.k = k
+            return x * k + y * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g * ctx.k, g * 2
+
+    x, y = tj.ones(3, requires_grad=True), tj.ones(3, requires_grad=True)
+    Scale.apply(5.0, x, y).sum().backward()
+    assert x.grad.tolist() == [5.0] * 3 and y.grad.tolist() == [2.0] * 3
+
+    class TooMany(tj.autograd.Function):
+        @staticmethod
+        def forward(ctx, k, x):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g, g
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        TooMany.apply(2.0, tj.ones(2, requires_grad=True)).sum().backward()

@@ -92,12 +92,16 @@ class BackwardCFunction(FunctionCtx, Node):
         res = cls.backward(self, *grads)
         if not isinstance(res, tuple):
             res = (res,)
-        n = len(self.next_functions)
-        if len(res) > n and all(r is None for r in res[n:]):
-            res = res[:n]
-        if len(res) != n:
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected {n}, "
-                               f"got {len(res)})")
+        # PyTorch's contract: one gradient per forward argument (None for non-tensors); the
+        # edges are per tensor argument, so pick the tensors' gradients by argument position.
+        n, pos, n_args = len(self.next_functions), self._arg_pos, self._n_args
+        if len(res) > n_args and all(r is None for r in res[n_args:]):
+            res = res[:n_args]
+        if len(res) == n_args:
+            res = tuple(res[i] for i in pos)
+        elif not (len(res) == n and pos == list(range(n))):   # tensors first: trailing args may be left out
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                               f"{n_args}, got {len(res)})")
         out = []
         for i, g in enumerate(res):
             if g is None or self.next_functions[i][0] is None:
@@ -167,6 +171,8 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         node = cls._backward_cls([edge(a) for a in tensors] if record else [])
         node.needs_input_grad = needs
         node.in_meta = [(t._shape, t._dtype) for t in tensors]
+        node._arg_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        node._n_args = len(args)
         custom_setup = cls.setup_context is not Function.setup_context
         with grad_mode.no_grad():
             if custom_setup:
