@@ -1,6 +1,7 @@
-"""The CUDA front door of reductions (sum, prod, mean, amax, amin, any, all): the CPU's dims,
-dtype rules and layout (tensorjit/_reduce.py), kernels from kernels/cuda/reduction.py
-(Note [cuda reductions])."""
+"""The CUDA front door of reductions (sum, prod, mean, amax, amin, any, all, nansum, the
+vector norms; logsumexp, var/std and the indexed kinds through tensorjit/cuda/_reduce_more.py):
+the CPU's dims, dtype rules and layout (tensorjit/_reduce.py), kernels from
+kernels/cuda/reduction.py (Note [cuda reductions])."""
 from __future__ import annotations
 
 import math
@@ -14,7 +15,7 @@ from .._reduce import reduced_dims, check_nonempty, dtypes, out_shape, _meta, _K
 from .._shape import collapse, contiguous_strides
 from .._storage import allocate
 from .._tensor import Tensor
-from ..kernels.reductions import REDUCTIONS
+from ..kernels.reductions import REDUCTIONS, ELEMENTWISE
 from ._tensor import CudaTensor, data, make_cuda, unsupported
 from .._dispatch import _check_writable as check_writable
 from ._dispatch import karray, devices_of
@@ -33,17 +34,20 @@ def _module(row, in_dtype, compute, out_dtype):
     if mod is None:
         from ..kernels import registry
         from ..kernels.cuda import reduction as gen
-        src = gen.source(row.combine, row.identity, in_dtype.code, compute.code, out_dtype.code, row.post)
+        src = gen.source(row.combine, row.identity, in_dtype.code, compute.code, out_dtype.code, row.post, row.pre)
         name = f"cu_red_{row.name}__{in_dtype.code}__{compute.code}__{out_dtype.code}"
         mod = _KERNELS[key] = registry.load_module(name, src)
     return mod
 
 
 def supported(row):
-    """Whether reduction ``row`` has CUDA kernels (one-value states, no ``pre`` transform)."""
+    """Whether reduction ``row`` has CUDA kernels: one-value states here, several values in
+    tensorjit/cuda/_reduce_more.py."""
     from ..kernels.cuda.reduction import SUPPORTED
-    return row.combine in SUPPORTED and row.pre is None and row.post in (None, "mean", "sqrt") \
-        and row.second is None
+    from ..kernels.cuda.reduction_more import KINDS
+    if row.combine in KINDS:
+        return True
+    return row.combine in SUPPORTED and row.post in (None, "mean", "sqrt") and row.second is None
 
 
 def reduce(row, x, dim=None, keepdim=False, *, dtype=None, out=None, name=None, param=0.0):
@@ -80,13 +84,14 @@ def reduce(row, x, dim=None, keepdim=False, *, dtype=None, out=None, name=None, 
         kstrides = tuple(out._strides[d] for d in kept) if keepdim else out._strides
         if len(collapse(tuple(x._shape[d] for d in kept), [kstrides])[0]) > _KEPT:
             # An out layout the kernel can't address: reduce into a dense temporary and copy.
-            tmp = reduce(row, x, dim, keepdim, dtype=out._dtype if dtype is None else dtype, name=name)
+            tmp = reduce(row, x, dim, keepdim, dtype=out._dtype if dtype is None else dtype, name=name,
+                         param=param)
             out.copy_(tmp)
             return out
         if _overlaps(x, out):
             x = x.clone()
     if n_out:
-        _run(row, x, kept, rdims, compute, out, kstrides, n_out)
+        _run(row, x, kept, rdims, compute, out, kstrides, n_out, param)
     return out
 
 
@@ -105,7 +110,10 @@ def _overlaps(x, out):
     return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
 
 
-def _run(row, x, kept, rdims, compute, out, kstrides, n_out):
+def _run(row, x, kept, rdims, compute, out, kstrides, n_out, param=0.0):
+    if row.combine not in ELEMENTWISE:
+        from ._reduce_more import run
+        return run(row, x, kept, rdims, compute, out, None, kstrides, n_out, param)
     b = require(row.name)
     n_red = math.prod(x._shape[d] for d in rdims)
     xs = x._strides
@@ -135,7 +143,7 @@ def _run(row, x, kept, rdims, compute, out, kstrides, n_out):
         if b.SIMULATOR:
             nblk = min(nblk, 2)
         from ..kernels.cuda.reduction import partial_code
-        pcode = partial_code(row.combine, compute.code)
+        pcode = partial_code(row.combine, compute.code, row.pre)
         parts = b.empty(n_out * nblk, _np_dtype(pcode), data(out).device)
         mod.part[n_out * nblk, threads](meta, parts.array, xarr, nblk, n_red)
         blocks, threads = b.grid(n_out)
