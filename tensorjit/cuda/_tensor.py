@@ -13,7 +13,7 @@ Note [cuda storage guard]
     usual. Any other module that reads a CUDA tensor's ``_data`` is an op without a CUDA
     kernel about to treat device memory as a NumPy array: the read raises NotImplementedError
     naming the op the user called (the outermost tensorjit frame) and the device. That is the
-    one policy for ops outside the CUDA backend (order statistics, unique, var, argmax,
+    one policy for ops outside the CUDA backend (order statistics, unique, kthvalue, mode,
     linalg, ...): they raise, they never silently copy through the CPU. Ops with CUDA
     kernels route to this package before touching storage (indexing: _index.py, scans:
     _scan.py, matmul: _matmul.py, sampling: _random.py, sort/topk/searchsorted: _sort.py).
@@ -57,9 +57,9 @@ def unsupported(t, op=None, skip=3):
     op = op or op_name(skip=skip)
     return NotImplementedError(
         f"{op}: not implemented for CUDA tensors (device '{data(t).device}', dtype {t._dtype.name}): "
-        "tensorjit's CUDA backend has creation, transfers, views, copies, elementwise ops, the sum, "
-        "prod, mean, amax, amin, any and all reductions, indexing, scans, matmul, sampling, sort, topk "
-        "and searchsorted. Call .cpu() first.")
+        "tensorjit's CUDA backend has creation, transfers, views, copies, elementwise ops, every "
+        "reduction of the reduction table (sum ... var/std, norms, logsumexp, max/min with dim, "
+        "argmax/argmin), indexing, scans, matmul, sampling, sort, topk and searchsorted. Call .cpu() first.")
 
 
 def _guarded_get(self):
