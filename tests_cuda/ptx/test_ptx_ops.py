@@ -17,7 +17,6 @@ from tensorjit.kernels import registry  # noqa: E402
 
 import test_ptx  # noqa: E402
 
-_cc90 = test_ptx._cc90      # the autouse fixture answering Numba's device query with cc 9.0
 _ptx = test_ptx._ptx
 
 I8 = types.int64

@@ -24,32 +24,6 @@ CC = (9, 0)
 _CODES = {d.code: d for d in tj._dtypes.ALL}
 
 
-class _Device:
-    compute_capability = CC
-
-
-_NVVM = {}
-
-
-def _nvvm_error():
-    """Why compile_ptx can't run here (no NVVM), or None; asked once per process."""
-    if "error" not in _NVVM:
-        try:
-            cuda.compile_ptx(lambda a: None, (types.float32[::1],), cc=CC)
-            _NVVM["error"] = None
-        except Exception as e:  # no NVVM on this machine
-            _NVVM["error"] = f"numba.cuda.compile_ptx is unavailable here ({type(e).__name__}: {e})"[:200]
-    return _NVVM["error"]
-
-
-@pytest.fixture(autouse=True)
-def _cc90(monkeypatch):
-    import numba.cuda.dispatcher as disp
-    if hasattr(disp, "get_current_device"):
-        monkeypatch.setattr(disp, "get_current_device", lambda: _Device())
-    err = _nvvm_error()
-    if err:
-        pytest.skip(err)
 
 
 def _arr(code):
