@@ -287,6 +287,9 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         if type(value) is not type(self) and (value.is_cuda or self.is_cuda):
             raise RuntimeError("data: assigning a tensor of another device is not supported")
+        if value.is_quantized or value.is_sparse or value.layout is not _strided:
+            kind = "quantized" if value.is_quantized else repr(value.layout)
+            raise RuntimeError(f"data: assigning a {kind} tensor to a dense one is not supported")
         get = Tensor.__dict__["_data"].__get__
         Tensor.__dict__["_data"].__set__(self, get(value))
         self._shape, self._strides, self._offset = value._shape, value._strides, value._offset

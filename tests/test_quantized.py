@@ -454,3 +454,12 @@ def test_load_refuses_malformed_quantized_entries(tmp_path):
             continue
         with pytest.raises(tj.serialization.LoadError, match="quantized"):
             tj.load(str(bad))
+
+
+def test_dense_data_refuses_a_quantized_or_sparse_value():
+    d = tj.zeros(2)
+    with pytest.raises(RuntimeError, match="quantized"):
+        d.data = tj.quantize_per_tensor(tj.ones(2), 0.5, 0, tj.quint8)
+    with pytest.raises(RuntimeError, match="sparse_coo"):
+        d.data = tj.ones(2, 2).to_sparse()
+    assert d.tolist() == [0.0, 0.0] and d.dtype == tj.float32
