@@ -27,7 +27,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     5.0
     """
     from .._reduce_stats import norm as _norm
-    check_tensor(x, "linalg.vector_norm", "x")
+    if not isinstance(x, Tensor):    # CUDA tensors too: the norm reductions run on both devices
+        raise TypeError(f"linalg.vector_norm(): argument 'x' must be Tensor, not {type(x).__name__}")
     if isinstance(ord, str) or isinstance(ord, bool) or not isinstance(ord, numbers.Real):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     return _norm(x, float(ord), dim, keepdim, out=out, dtype=dtype)

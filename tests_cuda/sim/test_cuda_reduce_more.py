@@ -260,3 +260,14 @@ def test_zero_dim_inputs():
     _check(tj.logsumexp(g, 0), torch.logsumexp(t, 0))
     _check(tj.std(g, correction=0), torch.std(t, correction=0))
     _check(tj.nansum(g), torch.nansum(t))
+
+
+@pytest.mark.parametrize("ord", [2, 1, float("inf")])
+def test_linalg_vector_norm_runs_on_cuda(ord):
+    x = tj.tensor([[3.0, -4.0, 0.5], [0.0, 1.0, -2.0]])
+    r = torch.tensor(x.numpy())
+    for dim in (None, 1):
+        got = tj.linalg.vector_norm(x.cuda(), ord=ord, dim=dim)
+        assert got.is_cuda
+        np.testing.assert_allclose(got.cpu().numpy(), torch.linalg.vector_norm(r, ord=ord, dim=dim).numpy(),
+                                   rtol=1e-6)
