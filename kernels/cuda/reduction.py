@@ -30,6 +30,27 @@ SUPPORTED = frozenset({"add", "mul", "max", "min", "or", "and"})
 SHARED = 256        # shared-memory slots per block: the most threads a reduction block has
 
 
+# The device functions that turn (meta, output index e, reduced position j) into storage
+# offsets; shared by every CUDA reduction generator (this one and reduction_more).
+POSITION_SOURCE = (
+    "@cuda.jit(device=True)",
+    "def _pos(meta, j):",
+    "    # storage offset (from the output's base) of reduced position j",
+    "    j2 = j % meta[4]",
+    "    t = j // meta[4]",
+    "    return (t // meta[3]) * meta[11] + (t % meta[3]) * meta[12] + j2 * meta[13]",
+    "",
+    "",
+    "@cuda.jit(device=True)",
+    "def _bases(meta, e):",
+    "    e1 = e % meta[1]",
+    "    e0 = e // meta[1]",
+    "    return meta[8] + e0 * meta[9] + e1 * meta[10], meta[5] + e0 * meta[6] + e1 * meta[7]",
+    "",
+    "",
+)
+
+
 def _literal(code, value):
     if code == "b1":
         return "True" if value else "False"
@@ -97,21 +118,7 @@ def source(combine, identity, in_code, compute, out_code, post=None, pre=None):
         "",
         "",
         *pre_source(pre, load, acc),
-        "@cuda.jit(device=True)",
-        "def _pos(meta, j):",
-        "    # storage offset (from the output's base) of reduced position j",
-        "    j2 = j % meta[4]",
-        "    t = j // meta[4]",
-        "    return (t // meta[3]) * meta[11] + (t % meta[3]) * meta[12] + j2 * meta[13]",
-        "",
-        "",
-        "@cuda.jit(device=True)",
-        "def _bases(meta, e):",
-        "    e1 = e % meta[1]",
-        "    e0 = e // meta[1]",
-        "    return meta[8] + e0 * meta[9] + e1 * meta[10], meta[5] + e0 * meta[6] + e1 * meta[7]",
-        "",
-        "",
+        *POSITION_SOURCE,
         "@cuda.jit(cache=True)",
         "def part(meta, parts, x, nblk, n):",
         f"    sm = cuda.shared.array({SHARED}, {NP[sh]})",

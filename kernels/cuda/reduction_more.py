@@ -27,7 +27,7 @@ Note [cuda reduction states]
 from ..cpu.pointwise import NP
 from ..cpu.reduction import plan
 from .pointwise import cast
-from .reduction import SHARED, _start
+from .reduction import POSITION_SOURCE, SHARED, _start
 
 KINDS = frozenset({"lse", "moments", "argmax", "argmin"})
 _EMPTY = "np.int64(9223372036854775807)"
@@ -158,21 +158,7 @@ def source(combine, in_code, compute, out_code, out2_code, post=None):
         f"    return {dot}",
         "",
         "",
-        "@cuda.jit(device=True)",
-        "def _pos(meta, j):",
-        "    # storage offset (from the output's base) of reduced position j",
-        "    j2 = j % meta[4]",
-        "    t = j // meta[4]",
-        "    return (t // meta[3]) * meta[11] + (t % meta[3]) * meta[12] + j2 * meta[13]",
-        "",
-        "",
-        "@cuda.jit(device=True)",
-        "def _bases(meta, e):",
-        "    e1 = e % meta[1]",
-        "    e0 = e // meta[1]",
-        "    return meta[8] + e0 * meta[9] + e1 * meta[10], meta[5] + e0 * meta[6] + e1 * meta[7]",
-        "",
-        "",
+        *POSITION_SOURCE,
         "@cuda.jit(cache=True)",
         f"def part(meta, {parts}, x, nblk, n):",
         *(f"    sm{k} = cuda.shared.array({SHARED}, {NP[c]})" for k, c in enumerate(kind.state)),
