@@ -1,7 +1,10 @@
 """Training workloads timed against PyTorch CPU on 2 threads, in the same run:
 
 - one epoch of a small MLP on scikit-learn's digits (batch 64, shuffled DataLoader, Adam),
-- forward + backward of a 3x3 Conv2d (batch 32, 64 -> 64 channels, 32x32, float32),
+- forward + backward of a 3x3 Conv2d (batch 32, 64 -> 64 channels, 32x32, float32), and its
+  forward alone,
+- a gradient penalty through that Conv2d (the input's gradient taken with ``create_graph``,
+  then the backward of its squared norm: a double backward),
 - one Adam step over 10M float32 parameters (one fused kernel call in tensorjit).
 
     python -m pytest benchmarks/test_bench_train.py     # about a minute
@@ -69,6 +72,39 @@ def test_conv2d_forward_backward(benchmark, lib):
 
     _warm(step)
     benchmark.group = "Conv2d 3x3 64->64, batch 32, 32x32: forward + backward"
+    benchmark.extra_info["library"] = name
+    benchmark.pedantic(step, rounds=10, iterations=1, warmup_rounds=1)
+
+
+def test_conv2d_forward(benchmark, lib):
+    name, m = lib
+    rng = np.random.default_rng(0)
+    conv = m.nn.Conv2d(64, 64, 3, padding=1)
+    x = m.from_numpy(rng.standard_normal((32, 64, 32, 32)).astype(np.float32))
+
+    def fwd():
+        with m.no_grad():
+            conv(x)
+
+    _warm(fwd)
+    benchmark.group = "Conv2d 3x3 64->64, batch 32, 32x32: forward"
+    benchmark.extra_info["library"] = name
+    benchmark.pedantic(fwd, rounds=10, iterations=1, warmup_rounds=1)
+
+
+def test_conv2d_gradient_penalty(benchmark, lib):
+    name, m = lib
+    rng = np.random.default_rng(0)
+    conv = m.nn.Conv2d(32, 32, 3, padding=1)
+    x = m.from_numpy(rng.standard_normal((16, 32, 32, 32)).astype(np.float32)).requires_grad_()
+
+    def step():
+        conv.zero_grad()
+        g, = m.autograd.grad(m.tanh(conv(x)).sum(), [x], create_graph=True)
+        (g * g).sum().backward()
+
+    _warm(step)
+    benchmark.group = "Conv2d 3x3 32->32, batch 16, 32x32: gradient penalty (double backward)"
     benchmark.extra_info["library"] = name
     benchmark.pedantic(step, rounds=10, iterations=1, warmup_rounds=1)
 

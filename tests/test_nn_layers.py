@@ -252,7 +252,9 @@ def test_conv_backward_as_plain_functions():
 
 
 def test_conv_parallel_kernels():
-    # Large enough for the threaded im2col/col2im (Note [conv im2col]).
+    # A float32 conv through the chunked im2col/col2im products (Note [conv chunks]); the
+    # split of the chunks over threads is exercised by test_conv_chunks_over_threads in
+    # test_nn_double_backward.py, which makes every sample a chunk.
     tm, jm = same_module(torch.nn.Conv2d(8, 4, 3, padding=1), tj.nn.Conv2d(8, 4, 3, padding=1), "float32")
     jx, rx = pair(rand((3, 8, 24, 24), "float32"))
     jo, ro = jm(jx), tm(rx)

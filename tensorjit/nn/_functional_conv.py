@@ -2,8 +2,10 @@
 the im2col/col2im kernels of kernels/cpu/conv.py and NumPy's BLAS (Note [conv im2col]).
 
 Inputs are float32 or float64 (input, weight and bias of one dtype, as PyTorch requires);
-``conv1d`` is ``conv2d`` over a height of one. Forward and backward are one autograd node
-(Note [nn functions] in tensorjit/nn/_graph.py).
+``conv1d`` is ``conv2d`` over a height of one. A convolution, its input gradient (the
+transposed convolution) and its weight gradient are three autograd nodes whose backwards are
+made of one another (Note [nn functions] in tensorjit/nn/_graph.py), so gradients of
+gradients work.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ import numpy as np
 from .. import _dtypes
 import math
 
-from .._dispatch import PARALLEL_THRESHOLD, get_num_threads
+from .._dispatch import get_num_threads
 from .._tensor import Tensor
-from ._graph import apply, carr, wrap
+from ._graph import apply, carr, grad_enabled, wrap
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -124,28 +126,16 @@ def _as4d(a, nd):
     return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if nd == 1 else a
 
 
-def _pad_hi(x4, lo, hi):
-    """``x4`` with the extra right/bottom padding of an asymmetric 'same' padding applied."""
-    extra = [h - low for low, h in zip(lo, hi)]
-    if not any(extra):
-        return x4
-    return np.pad(x4, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
+def _in4(t, nd, batched):
+    """Tensor ``t`` in the user's layout ((N,) C, *spatial) as a C-contiguous (N, C, H, W) array."""
+    a = carr(t)
+    return _as4d(a if batched else a[None], nd)
 
 
-def _bmm(a, b, out):
-    """``np.matmul(a, b, out=out)`` for a batch of products along ``out``'s first dim (``a`` or
-    ``b`` may lack it and broadcast), in chunks that ``blas_threads.matmul_into`` spreads over
-    tensorjit's threads with OpenBLAS at one thread (Note [blas threads]): one OpenBLAS call
-    over the whole batch would wake its own pool, which stalls on a busy machine."""
-    from ..ops.blas_threads import BIG_WORK, matmul_into
-    n = out.shape[0]
-    per = max(math.prod(out.shape[1:]) * a.shape[-1], 1)
-    step = max(1, min(n, (BIG_WORK // 2) // per))
-    threads = get_num_threads()
-    for i in range(0, n, step):
-        matmul_into(a[i:i + step] if a.ndim == out.ndim else a, b[i:i + step] if b.ndim == out.ndim else b,
-                    out[i:i + step], threads)
-    return out
+def _out4(a4, nd, batched, dtype):
+    """A (N, C, H, W) array as a tensor of ``dtype`` in the user's layout."""
+    a = a4.reshape(a4.shape[:2] + a4.shape[3 if nd == 1 else 2:])
+    return wrap(a if batched else a[0], dtype)
 
 
 def _empty(shape, npdtype):
@@ -155,83 +145,218 @@ def _empty(shape, npdtype):
     return allocate(math.prod(shape), _dtypes.from_numpy_dtype(np.dtype(npdtype))).reshape(shape)
 
 
-def _zeros(shape, npdtype):
-    a = _empty(shape, npdtype)
-    a.fill(0)
-    return a
+# Note [conv geometry]
+#     The three convolution nodes share one resolved geometry ``geo = (stride, pad, dilation,
+#     groups, nd, batched, (H, W), (oh, ow))``: ``pad`` is the top/left padding, (H, W) the
+#     spatial size of the convolution's input and (oh, ow) that of its output, each as 2-d
+#     pairs (a 1-d convolution has height one). The bottom/right padding is implied by (oh, ow):
+#     im2col reads zeros and col2im drops what falls past H x W, so an asymmetric 'same'
+#     padding and a transposed convolution's output_padding need no padded copy.
+#
+# Note [conv chunks]
+#     The im2col matrix of a whole batch is kh*kw times the input (75 MB for a 3x3 conv of a
+#     (32, 64, 32, 32) float32 batch): written once and read back by BLAS, it made the
+#     convolution memory-bound. So each of the three products runs over chunks of the batch
+#     small enough that a chunk's im2col (or col2im) buffer stays in the core's cache
+#     (CHUNK_BYTES), and the chunk's product reads it from there at once; the chunks are
+#     spread over tensorjit's threads, each with its own buffer, OpenBLAS held at one thread
+#     (Note [blas threads]), the serial Numba kernels running without the GIL. The weight
+#     gradient recomputes each chunk's im2col rather than keeping the forward's.
+
+CHUNK_BYTES = 1 << 21
 
 
-def _im2col(x4, kh, kw, s, p, d, oh, ow):
-    n, c = x4.shape[:2]
-    cols = _empty((n, c * kh * kw, oh * ow), x4.dtype)
+def _chunks(n, per_sample_bytes):
+    step = max(1, min(n, CHUNK_BYTES // max(per_sample_bytes, 1)))
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def _over_chunks(chunks, work, state, fn):
+    """``fn(st, c0, c1)`` for every chunk, over up to tensorjit's thread count of threads, each
+    with its own ``st = state()``; returns the states (Note [conv chunks], Note [thread jobs])."""
+    from ..ops.blas_threads import run_on_threads
+    states = [None] * max(1, min(get_num_threads(), len(chunks)))   # one, for an empty batch
+
+    def job(t, k):
+        st = states[t] = state()
+        for c0, c1 in chunks[t::k]:
+            fn(st, c0, c1)
+
+    k = run_on_threads(len(states), job, work)
+    return states[:k]
+
+
+def _conv_fwd(x4, w4, geo, b=None):
+    """The convolution (N, O, oh, ow) of ``x4`` (N, C, H, W) with ``w4`` (O, C/g, kh, kw), plus
+    bias array ``b``: im2col + BLAS per chunk (Note [conv chunks])."""
+    s, p, d, g, _, _, _, (oh, ow) = geo
+    N = x4.shape[0]
+    O, Cg, kh, kw = w4.shape
+    L, Ckk = oh * ow, Cg * kh * kw
+    y = _empty((N, O, L), x4.dtype)
+    wg = w4.reshape(g, O // g, Ckk)
+    chunks = _chunks(N, g * Ckk * L * x4.itemsize)
     k = _kernels()
-    f = k.im2col_par if cols.size >= PARALLEL_THRESHOLD and n > 1 else k.im2col
-    f(x4, cols, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow)
-    return cols
+
+    def fn(buf, c0, c1):
+        cols = buf[:c1 - c0]
+        k.im2col(x4[c0:c1], cols, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow)
+        np.matmul(wg, cols.reshape(c1 - c0, g, Ckk, L), out=y[c0:c1].reshape(c1 - c0, g, O // g, L))
+        if b is not None:
+            k.add_bias(y[c0:c1], b)
+
+    B = chunks[0][1] if chunks else 0
+    _over_chunks(chunks, N * O * L * Ckk, lambda: _empty((B, g * Ckk, L), x4.dtype), fn)
+    return y.reshape(N, O, oh, ow)
 
 
-def _col2im(cols, shape, dtype, kh, kw, s, p, d, oh, ow):
-    x = _zeros(shape, dtype)
+def _conv_gi(gy4, w4, geo, b=None):
+    """The input gradient (N, C, H, W) of a convolution for ``gy4`` (N, O, oh, ow), plus bias
+    array ``b`` (a transposed convolution): BLAS + col2im per chunk (Note [conv chunks])."""
+    s, p, d, g, _, _, (H, W), (oh, ow) = geo
+    N = gy4.shape[0]
+    O, Cg, kh, kw = w4.shape
+    L, Ckk, C = oh * ow, Cg * kh * kw, g * Cg
+    gx = _empty((N, C, H, W), gy4.dtype)
+    wt = w4.reshape(g, O // g, Ckk).transpose(0, 2, 1)
+    chunks = _chunks(N, g * Ckk * L * gy4.itemsize)
     k = _kernels()
-    f = k.col2im_par if cols.size >= PARALLEL_THRESHOLD and shape[0] > 1 else k.col2im
-    f(cols, x, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow)
-    return x
+
+    def fn(buf, c0, c1):
+        gcols = buf[:c1 - c0]
+        np.matmul(wt, gy4[c0:c1].reshape(c1 - c0, g, O // g, L), out=gcols.reshape(c1 - c0, g, Ckk, L))
+        gxc = gx[c0:c1]
+        gxc.fill(0)
+        k.col2im(gcols, gxc, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow)
+        if b is not None:
+            k.add_bias(gxc.reshape(c1 - c0, C, H * W), b)
+
+    B = chunks[0][1] if chunks else 0
+    _over_chunks(chunks, N * O * L * Ckk, lambda: _empty((B, g * Ckk, L), gy4.dtype), fn)
+    return gx
+
+
+def _conv_gw(x4, gy4, geo, k):
+    """The weight gradient (O, C/g, kh, kw) of a convolution: im2col + BLAS per chunk, summed
+    over the chunks (Note [conv chunks])."""
+    s, p, d, g, _, _, _, (oh, ow) = geo
+    N, C = x4.shape[:2]
+    O, L = gy4.shape[1], oh * ow
+    kh, kw = k
+    Ckk = C // g * kh * kw
+    chunks = _chunks(N, C * kh * kw * L * x4.itemsize)
+    kern = _kernels()
+    B = chunks[0][1] if chunks else 0
+
+    def state():
+        acc = np.zeros((g, O // g, Ckk), x4.dtype)
+        return _empty((B, C * kh * kw, L), x4.dtype), _empty((B, g, O // g, Ckk), x4.dtype), acc
+
+    def fn(st, c0, c1):
+        buf, prod, acc = st
+        n = c1 - c0
+        cols = buf[:n]
+        kern.im2col(x4[c0:c1], cols, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow)
+        np.matmul(gy4[c0:c1].reshape(n, g, O // g, L), cols.reshape(n, g, Ckk, L).transpose(0, 1, 3, 2),
+                  out=prod[:n])
+        acc += prod[0] if n == 1 else prod[:n].sum(0)
+
+    states = _over_chunks(chunks, N * O * L * Ckk, state, fn)
+    gw = states[0][2] if states else np.zeros((g, O // g, Ckk), x4.dtype)
+    for st in states[1:]:
+        gw += st[2]
+    return gw.reshape(O, C // g, kh, kw)
+
+
+def _kshape(wshape, nd):
+    return tuple(wshape[2:]) if nd == 2 else (1,) + tuple(wshape[2:])
+
+
+def _bias_grad(grad, batched):
+    """The bias gradient: ``grad`` summed over all dims but the channels. Recorded with
+    tensorjit ops only when the backward itself is (``create_graph=True``)."""
+    cdim = 1 if batched else 0
+    dims = tuple(i for i in range(grad.dim()) if i != cdim)
+    if grad_enabled():
+        return grad.sum(dims)
+    return wrap(carr(grad).sum(dims), grad.dtype)
 
 
 class _ConvNd:
-    """``conv2d`` on 4-d float arrays as one graph node: forward im2col + BLAS, backward BLAS + col2im."""
+    """A convolution as one graph node: forward im2col + BLAS; its backward runs the two
+    gradient nodes below, so that under ``create_graph=True`` the backward is itself recorded
+    (each of the three is bilinear, and each one's backward is made of the other two)."""
     node_name = "Convolution"
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
-        s, p, d, g, nd, batched = geom
-        xa = carr(x)
-        if not batched:
-            xa = xa[None]
-        xa = _pad_hi(_as4d(xa, nd), *p)
-        wa = _as4d(carr(w), nd)
-        N, C, H, W = xa.shape
-        O, Cg, kh, kw = wa.shape
-        oh, ow = _out_size(H, kh, s[0], p[0][0], d[0]), _out_size(W, kw, s[1], p[0][1], d[1])
-        cols = _im2col(xa, kh, kw, s, p[0], d, oh, ow)
-        out = _empty((N, g, O // g, oh * ow), xa.dtype)
-        _bmm(wa.reshape(g, O // g, Cg * kh * kw), cols.reshape(N, g, Cg * kh * kw, oh * ow), out)
-        out = out.reshape(N, O, oh * ow)
-        if b is not None:
-            _kernels().add_bias(out, carr(b))
-        ctx.save_for_backward(x, w, b)
-        ctx.geom, ctx.cols, ctx.xshape, ctx.ohw = geom, cols, xa.shape, (oh, ow)
-        out = out.reshape((N, O) + ((ow,) if nd == 1 else (oh, ow)))
-        return wrap(out if batched else out[0], x.dtype)
+        nd, batched = geom[4], geom[5]
+        x4 = _in4(x, nd, batched)
+        w4 = _as4d(carr(w), nd)
+        if len(geom) == 6:
+            # the front end's (stride, (pad_lo, pad_hi), dilation, groups, nd, batched)
+            s, (lo, hi), d, g = geom[:4]
+            yhw = tuple(_out_size(n + ph - pl, k, si, pl, di)
+                        for n, ph, pl, k, si, di in zip(x4.shape[2:], hi, lo, w4.shape[2:], s, d))
+            geom = (s, lo, d, g, nd, batched, x4.shape[2:], yhw)
+        y4 = _conv_fwd(x4, w4, geom, None if b is None else carr(b))
+        ctx.save_for_backward(x, w)
+        ctx.geo = geom
+        return _out4(y4, nd, batched, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        x, w, b = ctx.saved_tensors
-        s, p, d, g, nd, batched = ctx.geom
-        cols = ctx.cols
-        wa = _as4d(carr(w), nd)
-        O, Cg, kh, kw = wa.shape
-        N, C, H, W = ctx.xshape
-        L = cols.shape[2]
-        go = carr(grad).reshape(N, g, O // g, L)
-        gx = gw = gb = None
-        needs = ctx.needs_input_grad
-        if needs[0]:
-            gcols = _bmm(wa.reshape(g, O // g, Cg * kh * kw).transpose(0, 2, 1), go,
-                         _empty((N, g, Cg * kh * kw, L), go.dtype))
-            oh, ow = ctx.ohw
-            gxa = _col2im(gcols.reshape(N, C * kh * kw, L), (N, C, H, W), wa.dtype, kh, kw, s, p[0], d, oh, ow)
-            lo, hi = p
-            gxa = gxa[:, :, :H - (hi[0] - lo[0]), :W - (hi[1] - lo[1])]
-            gxa = gxa.reshape((N, C) + gxa.shape[3 if nd == 1 else 2:])
-            gx = wrap(gxa if batched else gxa[0], x.dtype)
-        if needs[1]:
-            gwa = _bmm(go, cols.reshape(N, g, Cg * kh * kw, L).transpose(0, 1, 3, 2),
-                       _empty((N, g, O // g, Cg * kh * kw), go.dtype)).sum(0)
-            gw = wrap(gwa.reshape(w.shape), w.dtype)
-        if b is not None and needs[2]:
-            gb = wrap(go.reshape(N, O, L).sum((0, 2)), b.dtype)
+        x, w = ctx.saved_tensors
+        needs, geo = ctx.needs_input_grad, ctx.geo
+        gx = apply(_ConvInputGrad, grad, w, None, geo) if needs[0] else None
+        gw = apply(_ConvWeightGrad, x, grad, geo, tuple(w.shape)) if needs[1] else None
+        gb = _bias_grad(grad, geo[5]) if len(needs) > 2 and needs[2] else None
         return gx, gw, gb, None
+
+
+class _ConvInputGrad:
+    """A convolution's input gradient ``conv_transpose(gy, w)`` (with a bias: ``conv_transpose``
+    itself) as a graph node: BLAS + col2im; geometry as Note [conv geometry]."""
+    node_name = "ConvolutionTranspose"
+
+    @staticmethod
+    def forward(ctx, gy, w, b, geo):
+        nd, batched = geo[4], geo[5]
+        gx4 = _conv_gi(_in4(gy, nd, batched), _as4d(carr(w), nd), geo, None if b is None else carr(b))
+        ctx.save_for_backward(gy, w)
+        ctx.geo = geo
+        return _out4(gx4, nd, batched, gy.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, w = ctx.saved_tensors
+        needs, geo = ctx.needs_input_grad, ctx.geo
+        ggy = apply(_ConvNd, gg, w, None, geo) if needs[0] else None
+        gw = apply(_ConvWeightGrad, gg, gy, geo, tuple(w.shape)) if needs[1] else None
+        gb = _bias_grad(gg, geo[5]) if len(needs) > 2 and needs[2] else None
+        return ggy, gw, gb, None
+
+
+class _ConvWeightGrad:
+    """A convolution's weight gradient from its input ``x`` and output gradient ``gy`` as a
+    graph node."""
+    node_name = "ConvolutionBackwardWeight"
+
+    @staticmethod
+    def forward(ctx, x, gy, geo, wshape):
+        nd, batched = geo[4], geo[5]
+        gw = _conv_gw(_in4(x, nd, batched), _in4(gy, nd, batched), geo, _kshape(wshape, nd))
+        ctx.save_for_backward(x, gy)
+        ctx.geo = geo
+        return wrap(gw.reshape(wshape), x.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, gy = ctx.saved_tensors
+        needs, geo = ctx.needs_input_grad, ctx.geo
+        gx = apply(_ConvInputGrad, gy, gg, None, geo) if needs[0] else None
+        ggy = apply(_ConvNd, x, gg, None, geo) if needs[1] else None
+        return gx, ggy, None, None
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -259,62 +384,6 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_dtypes("conv1d", input, weight, bias)
     s, p, d, batched = _conv_geometry("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
     return apply(_ConvNd, input, weight, bias, (s, p, d, groups, 1, batched))
-
-
-class _ConvTransposeNd:
-    """``conv_transpose2d`` on 4-d arrays: forward BLAS + col2im, backward im2col + BLAS."""
-    node_name = "ConvolutionTranspose"
-
-    @staticmethod
-    def forward(ctx, x, w, b, geom):
-        s, p, d, g, op_, nd, batched = geom
-        xa = carr(x)
-        if not batched:
-            xa = xa[None]
-        xa = _as4d(xa, nd)
-        wa = _as4d(carr(w), nd)
-        N, Cin, H, W = xa.shape
-        _, Og, kh, kw = wa.shape
-        O = Og * g
-        oh = (H - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op_[0] + 1
-        ow = (W - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op_[1] + 1
-        w3 = wa.reshape(g, Cin // g, Og * kh * kw)
-        cols = _bmm(w3.transpose(0, 2, 1), xa.reshape(N, g, Cin // g, H * W),
-                    _empty((N, g, Og * kh * kw, H * W), xa.dtype))
-        out = _col2im(cols.reshape(N, O * kh * kw, H * W), (N, O, oh, ow), wa.dtype, kh, kw, s, p, d, H, W)
-        if b is not None:
-            _kernels().add_bias(out.reshape(N, O, oh * ow), carr(b))
-        ctx.save_for_backward(x, w, b)
-        ctx.geom, ctx.xa = geom, xa
-        out = out.reshape((N, O, ow) if nd == 1 else (N, O, oh, ow))
-        return wrap(out if batched else out[0], x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, w, b = ctx.saved_tensors
-        s, p, d, g, op_, nd, batched = ctx.geom
-        xa = ctx.xa
-        wa = _as4d(carr(w), nd)
-        N, Cin, H, W = xa.shape
-        _, Og, kh, kw = wa.shape
-        O = Og * g
-        go = carr(grad)
-        go = _as4d(go if batched else go[None], nd)
-        cols = _im2col(go, kh, kw, s, p, d, H, W).reshape(N, g, Og * kh * kw, H * W)
-        needs = ctx.needs_input_grad
-        gx = gw = gb = None
-        if needs[0]:
-            gxa = _bmm(wa.reshape(g, Cin // g, Og * kh * kw), cols,
-                       _empty((N, g, Cin // g, H * W), go.dtype)).reshape(N, Cin, H, W)
-            gxa = gxa.reshape((N, Cin) + gxa.shape[3 if nd == 1 else 2:])
-            gx = wrap(gxa if batched else gxa[0], x.dtype)
-        if needs[1]:
-            x3 = xa.reshape(N, g, Cin // g, H * W)
-            gwa = _bmm(x3, cols.transpose(0, 1, 3, 2), _empty((N, g, Cin // g, Og * kh * kw), go.dtype)).sum(0)
-            gw = wrap(gwa.reshape(w.shape), w.dtype)
-        if b is not None and needs[2]:
-            gb = wrap(go.reshape(N, O, -1).sum((0, 2)), b.dtype)
-        return gx, gw, gb, None
 
 
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
@@ -355,8 +424,11 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         raise RuntimeError(f"{op}: Given input size per channel: {list(xs[2:])}. Calculated output size per "
                            f"channel: {sizes}. Output size is too small")
     if nd == 1:
-        s, p, d, o = (1,) + s, (0,) + p, (1,) + d, (0,) + o
-    return apply(_ConvTransposeNd, input, weight, bias, (s, p, d, groups, o, nd, batched))
+        s, p, d, sizes, xs = (1,) + s, (0,) + p, (1,) + d, [1] + sizes, xs[:2] + (1,) + xs[2:]
+    # the input gradient of the convolution from the output's shape back to the input's
+    # (Note [conv geometry]), plus the bias
+    geo = (s, p, d, groups, nd, batched, tuple(sizes), tuple(xs[2:]))
+    return apply(_ConvInputGrad, input, weight, bias, geo)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

@@ -4,7 +4,8 @@
 ``embedding``, ``batch_norm`` and ``layer_norm`` are one graph node each (Note [nn
 functions]): the first adds each output row's gradient into the weight row it came from,
 skipping ``padding_idx``; the norms use PyTorch's closed-form backward (a composition would
-record about ten nodes per call). The rest are compositions of differentiable tensorjit ops (matmul, mean, rsqrt ...).
+record about ten nodes per call), on NumPy arrays for first-order gradients and in tensorjit
+ops under ``create_graph=True``. The rest are compositions of differentiable tensorjit ops (matmul, mean, rsqrt ...).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ._graph import apply, carr, no_grad, wrap
+from ._graph import apply, carr, grad_enabled, no_grad, wrap
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot", "normalize", "batch_norm", "layer_norm", "group_norm",
            "instance_norm"]
@@ -76,6 +77,13 @@ class _Embedding:
 
     @staticmethod
     def backward(ctx, grad):
+        if grad_enabled():
+            # create_graph=True: an index_add, recorded (its backward gathers the rows)
+            g = grad.reshape(-1, ctx.wshape[1])
+            if ctx.padding_idx is not None:
+                g = g * wrap((ctx.idx != ctx.padding_idx).astype(g.dtype.np)[:, None], g.dtype)
+            idx = wrap(ctx.idx, _dtypes.int64)
+            return None, _tj().zeros(ctx.wshape, dtype=grad.dtype).index_add(0, idx, g), None
         g = carr(grad).reshape(-1, ctx.wshape[1])
         gw = np.zeros(ctx.wshape, g.dtype)
         np.add.at(gw, ctx.idx, g)
@@ -176,7 +184,7 @@ class _BatchNorm:
 
     @staticmethod
     def forward(ctx, x, w, b, stats):
-        mean, invstd, training, shape = stats
+        mean, invstd, training, shape, eps = stats
         xr = carr(x).reshape(shape)
         xhat = (xr - mean[:, None]) * invstd[:, None]
         out = xhat
@@ -184,13 +192,16 @@ class _BatchNorm:
             out = out * carr(w)[:, None]
         if b is not None:
             out = out + carr(b)[:, None]
-        ctx.save_for_backward(w, b)
+        ctx.save_for_backward(x, w, b)
         ctx.xhat, ctx.invstd, ctx.training, ctx.xshape = xhat, invstd, training, tuple(x.shape)
+        ctx.mean, ctx.eps = mean, eps
         return wrap(out.astype(xr.dtype, copy=False).reshape(tuple(x.shape)), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        w, b = ctx.saved_tensors
+        if grad_enabled():
+            return _batch_norm_backward_graph(ctx, grad)
+        _, w, b = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g = carr(grad).reshape(xhat.shape)
         gsum = g.sum((0, 2))
@@ -204,6 +215,32 @@ class _BatchNorm:
         gw = wrap(gdot.astype(g.dtype), w.dtype) if w is not None else None
         gb = wrap(gsum.astype(g.dtype), b.dtype) if b is not None else None
         return wrap(gx.astype(g.dtype, copy=False).reshape(ctx.xshape), grad.dtype), gw, gb, None
+
+
+def _batch_norm_backward_graph(ctx, grad):
+    """``_BatchNorm``'s backward in differentiable tensorjit ops, for ``create_graph=True``: the
+    same closed form, with the batch statistics recomputed from the saved input so that their
+    dependence on it is recorded too (training); the running statistics are constants."""
+    x, w, b = ctx.saved_tensors
+    shape = ctx.xhat.shape
+    C = shape[1]
+    xr, g = x.reshape(shape), grad.reshape(shape)
+    if ctx.training:
+        d = xr - xr.mean((0, 2), keepdim=True)
+        invstd = _tj().rsqrt((d * d).mean((0, 2), keepdim=True) + ctx.eps)
+        xhat = d * invstd
+    else:
+        invstd = wrap(ctx.invstd.reshape(1, C, 1), x.dtype)
+        xhat = (xr - wrap(ctx.mean.reshape(1, C, 1), x.dtype)) * invstd
+    scale = invstd * w.reshape(1, C, 1) if w is not None else invstd
+    if ctx.training:
+        gx = (g - g.mean((0, 2), keepdim=True) - xhat * (g * xhat).mean((0, 2), keepdim=True)) * scale
+    else:
+        gx = g * scale
+    needs = ctx.needs_input_grad
+    gw = (g * xhat).sum((0, 2)) if w is not None and needs[1] else None
+    gb = g.sum((0, 2)) if b is not None and needs[2] else None
+    return gx.reshape(ctx.xshape), gw, gb, None
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -248,7 +285,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mean, var = carr(running_mean).astype(np.float64), carr(running_var).astype(np.float64)
     dt = input.dtype.np
     invstd = (1.0 / np.sqrt(var + eps)).astype(dt)
-    return apply(_BatchNorm, input, weight, bias, (mean.astype(dt), invstd, bool(training), shape))
+    return apply(_BatchNorm, input, weight, bias, (mean.astype(dt), invstd, bool(training), shape, float(eps)))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -281,29 +318,51 @@ class _LayerNorm:
     @staticmethod
     def forward(ctx, x, w, b, eps, k):
         xr = carr(x).reshape(-1, k)
-        mean = xr.mean(1, dtype=np.float64)
-        var = ((xr - mean[:, None].astype(xr.dtype)) ** 2).mean(1, dtype=np.float64)
-        invstd = (1.0 / np.sqrt(var + eps)).astype(xr.dtype)
-        xhat = (xr - mean[:, None].astype(xr.dtype)) * invstd[:, None]
+        with np.errstate(all="ignore"):   # NaN and inf propagate silently, as in PyTorch
+            mean = xr.mean(1, dtype=np.float64)
+            var = ((xr - mean[:, None].astype(xr.dtype)) ** 2).mean(1, dtype=np.float64)
+            invstd = (1.0 / np.sqrt(var + eps)).astype(xr.dtype)
+            xhat = (xr - mean[:, None].astype(xr.dtype)) * invstd[:, None]
         out = xhat
         if w is not None:
             out = out * carr(w).reshape(-1)
         if b is not None:
             out = out + carr(b).reshape(-1)
-        ctx.save_for_backward(w, b)
-        ctx.xhat, ctx.invstd, ctx.xshape = xhat, invstd, tuple(x.shape)
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.xshape, ctx.eps = xhat, invstd, tuple(x.shape), eps
         return wrap(out.astype(xr.dtype, copy=False).reshape(tuple(x.shape)), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        w, b = ctx.saved_tensors
+        if grad_enabled():
+            return _layer_norm_backward_graph(ctx, grad)
+        _, w, b = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g = carr(grad).reshape(xhat.shape)
         gh = g * carr(w).reshape(-1) if w is not None else g
-        gx = (gh - gh.mean(1, keepdims=True) - xhat * (gh * xhat).mean(1, keepdims=True)) * invstd[:, None]
+        with np.errstate(all="ignore"):
+            gx = (gh - gh.mean(1, keepdims=True) - xhat * (gh * xhat).mean(1, keepdims=True)) * invstd[:, None]
         gw = wrap((g * xhat).sum(0).astype(g.dtype).reshape(tuple(w.shape)), w.dtype) if w is not None else None
         gb = wrap(g.sum(0).astype(g.dtype).reshape(tuple(b.shape)), b.dtype) if b is not None else None
         return wrap(gx.astype(g.dtype, copy=False).reshape(ctx.xshape), grad.dtype), gw, gb, None, None
+
+
+def _layer_norm_backward_graph(ctx, grad):
+    """``_LayerNorm``'s backward in differentiable tensorjit ops, for ``create_graph=True``: the
+    same closed form, with each row's mean and inverse std recomputed from the saved input so
+    that their dependence on it is recorded too."""
+    x, w, b = ctx.saved_tensors
+    shape = ctx.xhat.shape
+    xr, g = x.reshape(shape), grad.reshape(shape)
+    d = xr - xr.mean(1, keepdim=True)
+    invstd = _tj().rsqrt((d * d).mean(1, keepdim=True) + ctx.eps)
+    xhat = d * invstd
+    gh = g * w.reshape(-1) if w is not None else g
+    gx = (gh - gh.mean(1, keepdim=True) - xhat * (gh * xhat).mean(1, keepdim=True)) * invstd
+    needs = ctx.needs_input_grad
+    gw = (g * xhat).sum(0).reshape(tuple(w.shape)) if w is not None and needs[1] else None
+    gb = g.sum(0).reshape(tuple(b.shape)) if b is not None and needs[2] else None
+    return gx.reshape(ctx.xshape), gw, gb, None, None
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

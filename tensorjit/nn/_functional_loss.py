@@ -5,7 +5,11 @@
 PyTorch's closed form (``softmax - one_hot``, weighted); so are the two binary cross
 entropies, whose backward PyTorch also writes by hand (``(x - t) / max(x (1 - x), 1e-12)`` and
 ``sigmoid(x) - t``): composing them from ``log`` and ``clamp`` would give NaN gradients at 0
-and 1. Those nodes give no gradient to ``target``. The rest are compositions of tensorjit
+and 1. Their backwards are tensorjit ops, so they are twice differentiable, and give
+``target`` PyTorch's gradient (``-logit(x)``; ``log(1 - sigmoid(x)) - pos_weight
+log(sigmoid(x))``); ``weight`` and ``pos_weight`` requiring grad is an error, as in PyTorch.
+``nll_loss``'s backward is NumPy for first-order gradients and tensorjit ops under
+``create_graph=True``; its target has no gradient. The rest are compositions of tensorjit
 ops. The class dim of an (N, C, d1, ...) input is moved last and the input seen as (M, C).
 """
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._tensor import Tensor
-from ._graph import apply, carr, wrap
+from ._graph import apply, carr, grad_enabled, wrap
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -213,16 +217,23 @@ class _NllLoss:
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out = np.asarray(losses.sum(dtype=np.float64) / total, x2.dtype)
-        ctx.rows, ctx.tv, ctx.wt, ctx.total = x2, tv, wt, total
+        ctx.rows, ctx.tv, ctx.wt, ctx.total, ctx.valid = x2, tv, wt, total, valid
+        ctx.save_for_backward(input)
         ctx.reduction, ctx.softmax, ctx.input = reduction, softmax, (tuple(input.shape), input.dtype, input.dim())
         return wrap(out, input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
+        if grad_enabled():
+            return _nll_backward_graph(ctx, grad)
         x2, tv, wt = ctx.rows, ctx.tv, ctx.wt
         M = x2.shape[0]
         g = carr(grad).reshape(-1) if ctx.reduction == "none" else np.full(M, float(carr(grad)), x2.dtype)
-        coef = (g * wt / ctx.total if ctx.reduction == "mean" else g * wt).astype(x2.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # an ignored target gets no gradient at all (PyTorch skips it), even when no target
+            # counts and the mean divides by zero
+            coef = np.where(ctx.valid, g * wt / ctx.total if ctx.reduction == "mean" else g * wt, 0)
+        coef = coef.astype(x2.dtype)
         if ctx.softmax:
             gx = np.exp(x2) * coef[:, None]
         else:
@@ -232,6 +243,34 @@ class _NllLoss:
         shape, dtype, nd = ctx.input
         gx = _rows_back(gx, _Shape(shape))
         return wrap(gx, dtype), None, None, None, None, None
+
+
+def _nll_backward_graph(ctx, grad):
+    """``_NllLoss``'s backward in differentiable tensorjit ops, for ``create_graph=True``:
+    ``(softmax(input) - one_hot(target)) * coef`` (``-one_hot(target) * coef`` for
+    ``nll_loss``), ``coef`` the upstream gradient times the target's class weight over the
+    mean's divisor. The first-order backward above computes the same on NumPy arrays."""
+    input, = ctx.saved_tensors
+    x2, tv, wt = ctx.rows, ctx.tv, ctx.wt
+    shape, dtype, nd = ctx.input
+    M, C = x2.shape
+    onehot = np.zeros((M, C), x2.dtype)
+    if M:
+        onehot[np.arange(M), tv] = 1
+    outer = (shape[0],) + shape[2:] if nd > 1 else ()
+    with np.errstate(invalid="ignore", divide="ignore"):   # ignored targets: 0, as above
+        w = np.where(ctx.valid, wt / ctx.total if ctx.reduction == "mean" else wt, 0)
+    w = wrap(w.astype(x2.dtype).reshape(outer), dtype)
+    coef = grad * w
+    if nd > 1:
+        coef = coef.unsqueeze(1)
+    hot = wrap(_rows_back(onehot, _Shape(shape)), dtype)
+    if ctx.softmax:
+        from ._functional_act import softmax
+        gx = (softmax(input, 1 if nd > 1 else 0) - hot) * coef
+    else:
+        gx = -hot * coef
+    return gx, None, None, None, None, None
 
 
 class _Shape:
@@ -317,6 +356,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)
 
 
+def _no_grad_arguments(op, **tensors):
+    """PyTorch's error for a tensor argument the op has no derivative for (rather than a
+    gradient silently missing)."""
+    for name, t in tensors.items():
+        if t is not None and getattr(t, "requires_grad", False) and grad_enabled():
+            raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. "
+                               "This input cannot have requires_grad True.")
+
+
 class _Bce:
     node_name = "BinaryCrossEntropy"
 
@@ -337,14 +385,18 @@ class _Bce:
 
     @staticmethod
     def backward(ctx, g):
+        # tensorjit ops: recorded under create_graph=True (the engine turns grad mode on), so
+        # the second derivatives come from autograd; a plain backward records nothing
         x, t, w = ctx.saved_tensors
         tj = _tj()
-        gx = (x - t) / tj.clamp((1 - x) * x, min=1e-12) * g
+        needs = ctx.needs_input_grad
         if w is not None:
-            gx = gx * w
+            g = g * w
         if ctx.reduction == "mean":
-            gx = gx / max(x.numel(), 1)
-        return gx, None, None, None
+            g = g / max(x.numel(), 1)
+        gx = (x - t) / tj.clamp((1 - x) * x, min=1e-12) * g if needs[0] else None
+        gt = -tj.logit(x) * g if needs[1] else None     # PyTorch's: not clamped as the loss is
+        return gx, gt, None, None
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -363,6 +415,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    _no_grad_arguments("binary_cross_entropy", weight=weight)
     return apply(_Bce, input, target, weight, reduction)
 
 
@@ -386,20 +439,31 @@ class _BceLogits:
 
     @staticmethod
     def backward(ctx, g):
+        # tensorjit ops, differentiable under create_graph=True as _Bce's; a gradient broadcast
+        # by ``weight``/``pos_weight`` is summed back to its input's shape by the Function node
         x, t, w, pw = ctx.saved_tensors
-        s = _tj().sigmoid(x)
-        if pw is not None:
-            pt = pw * t
-            gx = ((pt + 1 - t) * s - pt) * g
-        else:
-            gx = (s - t) * g
+        tj = _tj()
+        needs = ctx.needs_input_grad
         if w is not None:
-            gx = gx * w
+            g = g * w
         if ctx.reduction == "mean":
-            gx = gx / max(x.numel(), 1)
-        if tuple(gx.shape) != tuple(x.shape):
-            gx = gx.sum_to_size(tuple(x.shape)) if hasattr(gx, "sum_to_size") else gx
-        return gx, None, None, None, None
+            g = g / max(x.numel(), 1)
+        gx = gt = None
+        if needs[0]:
+            s = tj.sigmoid(x)
+            if pw is not None:
+                pt = pw * t
+                gx = ((pt + 1 - t) * s - pt) * g
+            else:
+                gx = (s - t) * g
+        if needs[1]:
+            # d loss / d t = log(1 - sigmoid(x)) - pos_weight log(sigmoid(x)), PyTorch's
+            if pw is not None:
+                from ._functional_act import logsigmoid
+                gt = (logsigmoid(-x) - pw * logsigmoid(x)) * g
+            else:
+                gt = -x * g
+        return gx, gt, None, None, None
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -418,6 +482,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise TypeError("binary_cross_entropy_with_logits(): arguments 'input' and 'target' must be Tensors")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _no_grad_arguments("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     return apply(_BceLogits, input, target, weight, pos_weight, reduction)
 
 

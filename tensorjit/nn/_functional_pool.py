@@ -1,5 +1,6 @@
 """Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``, through the kernels
-of kernels/cpu/pool.py, each forward and backward one graph node (Note [nn functions]).
+of kernels/cpu/pool.py. Each pooling and each pooling's backward is a graph node whose
+backward is the adjoint node (Note [nn functions]), so gradients of gradients work.
 
 A (N, C, H, W) or (C, H, W) input is seen as N*C planes; output sizes follow PyTorch's
 ``pooling_output_shape`` (``ceil_mode`` drops a last window that would start in the padding).
@@ -100,13 +101,47 @@ class _MaxPool2d:
 
     @staticmethod
     def backward(ctx, grad, _grad_idx=None):
-        idx = ctx.idx
+        return apply(_ScatterIndices, grad, ctx.idx, ctx.xshape), None
+
+
+class _ScatterIndices:
+    """Max pooling's backward as a node: ``grad`` added into a zero input-shaped array at the
+    saved argmax ``idx`` (P, oh, ow) of each plane; its backward is the gather below."""
+    node_name = "MaxPool2DWithIndicesBackward"
+
+    @staticmethod
+    def forward(ctx, grad, idx, xshape):
         P = idx.shape[0]
-        H, W = ctx.xshape[-2:]
+        H, W = xshape[-2:]
         go = carr(grad).reshape(P, -1)
         gx = np.zeros((P, H * W), go.dtype)
         _kernels().max_pool2d_backward(go, idx.reshape(P, -1), gx)
-        return wrap(gx.reshape(ctx.xshape), grad.dtype), None
+        ctx.idx, ctx.gshape = idx, tuple(grad.shape)
+        return wrap(gx.reshape(xshape), grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(_GatherIndices, gg, ctx.idx, ctx.gshape), None, None
+
+
+class _GatherIndices:
+    """The values of each plane of ``x`` at ``idx`` (P, oh, ow), in shape ``gshape``: the
+    adjoint of ``_ScatterIndices`` (a window without an index gives 0)."""
+    node_name = "MaxPool2DWithIndicesBackwardBackward"
+
+    @staticmethod
+    def forward(ctx, x, idx, gshape):
+        P = idx.shape[0]
+        a = carr(x).reshape(P, -1)
+        i = idx.reshape(P, -1)
+        out = np.take_along_axis(a, np.maximum(i, 0), 1)
+        out[i < 0] = 0
+        ctx.idx, ctx.xshape = idx, tuple(x.shape)
+        return wrap(out.reshape(gshape), x.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(_ScatterIndices, gg, ctx.idx, ctx.xshape), None, None
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -154,12 +189,26 @@ class _AvgPool2d:
 
     @staticmethod
     def backward(ctx, grad):
-        k, s, p, oh, ow, include_pad, divisor = ctx.geom
-        H, W = ctx.xshape[-2:]
+        return apply(_AvgPool2dBackward, grad, ctx.geom, ctx.xshape), None
+
+
+class _AvgPool2dBackward:
+    """Average pooling's adjoint as a node; its own backward is the pooling again."""
+    node_name = "AvgPool2DBackward"
+
+    @staticmethod
+    def forward(ctx, grad, geom, xshape):
+        k, s, p, oh, ow, include_pad, divisor = geom
+        H, W = xshape[-2:]
         go = carr(grad).reshape(-1, oh, ow)
         gx = np.zeros((go.shape[0], H, W), go.dtype)
         _kernels().avg_pool2d_backward(go, gx, k[0], k[1], s[0], s[1], p[0], p[1], include_pad, divisor)
-        return wrap(gx.reshape(ctx.xshape), grad.dtype), None
+        ctx.geom = geom
+        return wrap(gx.reshape(xshape), grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(_AvgPool2d, gg, ctx.geom), None, None
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -208,13 +257,27 @@ class _AdaptiveAvgPool2d:
 
     @staticmethod
     def backward(ctx, grad):
-        H, W = ctx.xshape[-2:]
+        return apply(_AdaptiveAvgPool2dBackward, grad, ctx.xshape), None
+
+
+class _AdaptiveAvgPool2dBackward:
+    """Adaptive average pooling's adjoint as a node; its own backward is the pooling again."""
+    node_name = "AdaptiveAvgPool2DBackward"
+
+    @staticmethod
+    def forward(ctx, grad, xshape):
+        H, W = xshape[-2:]
         go = carr(grad)
         go = go.reshape((-1,) + go.shape[-2:])
         gx = np.zeros((go.shape[0], H, W), go.dtype)
         if go.size:
             _kernels().adaptive_avg_pool2d_backward(go, gx)
-        return wrap(gx.reshape(ctx.xshape), grad.dtype), None
+        ctx.size = tuple(grad.shape[-2:])
+        return wrap(gx.reshape(xshape), grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(_AdaptiveAvgPool2d, gg, ctx.size), None
 
 
 def adaptive_avg_pool2d(input, output_size):

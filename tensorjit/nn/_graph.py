@@ -7,10 +7,18 @@ Note [nn functions]
     subclass made once per class, so it records a graph node like any user Function; if the
     autograd package has no ``Function``, the forward runs with a bare context and records
     nothing. Tests call ``forward`` then ``backward`` directly as well, so a kernel's backward
-    is checked on its own, independent of the graph. The kernel-backed backwards (conv,
-    pooling, nll, embedding, batch_norm) compute on NumPy arrays and kernels, so they are not
-    themselves differentiable (no double backward through them); the activations' backwards
-    are tensorjit ops.
+    is checked on its own, independent of the graph. The kernel-backed backwards stay
+    differentiable (``create_graph=True``: gradient penalties, Hessian-vector products) as
+    PyTorch's are: a convolution's backward applies two more such nodes (the input gradient,
+    a transposed convolution, and the weight gradient), each backward made of the others;
+    pooling's applies its adjoint node (max pooling's a scatter by the saved indices, whose
+    backward gathers); nll, cross_entropy, embedding, batch_norm and layer_norm compute on
+    NumPy arrays while grad mode is off in the backward (first order, the fast path) and in
+    tensorjit ops when it is on (the engine turns it on for ``create_graph=True`` only). Nodes
+    applied inside a backward record nothing unless grad mode is on, so first-order gradients
+    cost what they did. The backwards of the activations and of the binary cross entropies
+    are tensorjit ops, recorded under ``create_graph=True`` only. Every other nn function is a
+    composition of differentiable tensorjit ops, twice differentiable as they are.
 
     Argument order: tensors first, then the non-tensor arguments, and no None in a tensor slot
     before a tensor, so ``backward``'s one-gradient-per-argument tuple lines up with the

@@ -14,6 +14,16 @@ Note [blas threads]
     never spin. Small products run on the calling thread with OpenBLAS at one thread too
     (``_single``), large ones on OpenBLAS's own pool (see BIG_WORK). Where NumPy's BLAS is
     not an OpenBLAS with that setter, products go straight to ``np.matmul``.
+
+Note [thread jobs]
+    Other multi-threaded work built on BLAS (the chunked convolutions, Note [conv chunks])
+    runs through :func:`run_on_threads`, which applies the same rules as ``matmul_into``: the
+    helper threads and OpenBLAS's process-wide thread setting belong to whoever holds
+    ``_lock``, so a caller that finds it taken (another thread is in a product) runs all of
+    its job on its own thread and leaves OpenBLAS alone; otherwise OpenBLAS is held at one
+    thread for the job (each thread's products stay on that thread: no pool to wake) and
+    restored afterwards. Work under SPLIT_WORK multiply-adds stays on the calling thread, as
+    a hand-off would cost more than it saves.
 """
 from __future__ import annotations
 
@@ -181,26 +191,71 @@ def _split(lib, an, bn, on, threads):
         setter(1)
         try:
             slabs = _slabs(an, bn, on, threads)
-            while len(_helpers) < len(slabs) - 1:
-                _helpers.append(_Helper())
-            started = []
-            try:
-                for h, (a, b, o) in zip(_helpers, slabs[1:]):
-                    h.start(lambda a=a, b=b, o=o: np.matmul(a, b, out=o))
-                    started.append(h)
-                a, b, o = slabs[0]
-                np.matmul(a, b, out=o)
-            finally:
-                errors = []
-                for h in started:
-                    try:
-                        h.wait()
-                    except BaseException as e:
-                        errors.append(e)
-                if errors:
-                    raise errors[0]
+            _fan_out(len(slabs), lambda t: np.matmul(*slabs[t][:2], out=slabs[t][2]))
         finally:
             setter(prev)
     finally:
         _lock.release()
     return on
+
+
+def _fan_out(k, job):
+    """``job(t)`` for ``t`` in ``range(k)``: 0 on the calling thread, the rest on helpers (the
+    caller holds ``_lock``). Waits for every helper; the first error is re-raised."""
+    if k == 1:
+        job(0)
+        return
+    while len(_helpers) < k - 1:
+        _helpers.append(_Helper())
+    started = []
+    try:
+        for h, t in zip(_helpers, range(1, k)):
+            h.start(lambda t=t: job(t))
+            started.append(h)
+        job(0)
+    finally:
+        errors = []
+        for h in started:
+            try:
+                h.wait()
+            except BaseException as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+
+def run_on_threads(n, job, work=None):
+    """Run ``job(t, k)`` for every ``t`` in ``range(k)`` at once, ``t = 0`` on the calling thread
+    and the rest on tensorjit's helper threads, with OpenBLAS at one thread (Note [thread
+    jobs]); returns ``k`` once every job is done. ``k`` is ``n`` (at most), or 1 when another
+    thread holds the helpers, NumPy's BLAS is not a settable OpenBLAS, or ``work`` (the job's
+    multiply-adds, when given) is under SPLIT_WORK. Each job picks its share of the work from
+    ``(t, k)``; an error in any job is re-raised here after all have finished. NaN and inf
+    propagate without NumPy warnings, as in PyTorch.
+
+    >>> out = [0] * 4
+    >>> def job(t, k):
+    ...     for i in range(t, 4, k):
+    ...         out[i] = i * i
+    >>> k = run_on_threads(2, job)
+    >>> out
+    [0, 1, 4, 9]
+    """
+    lib = _openblas()
+    held = lib is not None and _lock.acquire(blocking=False)
+    k = max(1, int(n)) if held and (work is None or work >= SPLIT_WORK) else 1
+    try:
+        if held:
+            setter, getter = lib
+            prev = getter()
+            setter(1)
+        try:
+            with np.errstate(all="ignore"):
+                _fan_out(k, lambda t: job(t, k))
+        finally:
+            if held:
+                setter(prev)
+    finally:
+        if held:
+            _lock.release()
+    return k
