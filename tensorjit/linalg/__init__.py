@@ -16,9 +16,12 @@ from ._decomp import (det, slogdet, inv, solve, cholesky, qr, eig, eigvals, eigh
                       lstsq, solve_triangular, pinv, matrix_rank)
 from ._funcs import (norm, vector_norm, matrix_norm, cond, matrix_power, matrix_exp, multi_dot, cross,
                      diagonal, vecdot, matmul)
+from ._lu import (lu_factor, lu_factor_ex, lu, lu_solve, inv_ex, solve_ex, cholesky_ex)
+from ._more import householder_product, tensorinv, tensorsolve, vander
 
 __all__ = ["LinAlgError", "det", "slogdet", "inv", "solve", "cholesky", "qr", "eig", "eigvals", "eigh",
            "eigvalsh", "svd", "svdvals", "lstsq", "solve_triangular", "pinv", "matrix_rank", "norm",
            "vector_norm", "matrix_norm", "cond", "matrix_power", "matrix_exp", "multi_dot", "cross", "diagonal",
            "vecdot", "matmul", "linalg_eig", "linalg_eigh", "linalg_lstsq", "linalg_qr", "linalg_slogdet",
-           "linalg_svd"]
+           "linalg_svd", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "inv_ex", "solve_ex", "cholesky_ex",
+           "householder_product", "tensorinv", "tensorsolve", "vander"]

@@ -39,6 +39,9 @@ def slogdet(A, *, out=None):
     >>> r.sign.item(), round(r.logabsdet.item(), 4)
     (-1.0, 0.6931)
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.slogdet", key):
+        return _lookup("linalg.slogdet", key)(A, out=out)
     a = prepare(A, "linalg.slogdet", square=True)
     check_out(out, "linalg.slogdet")
     sign, logabs = np.linalg.slogdet(a)
@@ -161,6 +164,9 @@ def qr(A, mode="reduced", *, out=None):
     >>> [round(v, 4) for v in (Q @ R).flatten().tolist()]
     [3.0, 1.0, 4.0, 2.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.qr", key):
+        return _lookup("linalg.qr", key)(A, mode, out=out)
     name = "linalg.qr"
     if mode not in _QR_MODES:
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
@@ -183,6 +189,9 @@ def eig(A, *, out=None):
     >>> la.eig(tj.tensor([[2., 0.], [0., 3.]])).eigenvalues.tolist()
     [(2+0j), (3+0j)]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.eig", key):
+        return _lookup("linalg.eig", key)(A, out=out)
     a = prepare(A, "linalg.eig", square=True)
     check_out(out, "linalg.eig")
     w, v = np.linalg.eig(a)
@@ -197,6 +206,9 @@ def eigvals(A, *, out=None):
     >>> la.eigvals(tj.tensor([[0., -1.], [1., 0.]])).tolist()
     [1j, -1j]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.eigvals", key):
+        return _lookup("linalg.eigvals", key)(A, out=out)
     a = prepare(A, "linalg.eigvals", square=True)
     check_out(out, "linalg.eigvals")
     return finish(wrap(np.linalg.eigvals(a), A._dtype.to_complex()), out, "linalg.eigvals")
@@ -215,6 +227,9 @@ def eigh(A, UPLO="L", *, out=None):
     >>> la.eigh(tj.tensor([[2., 1.], [1., 2.]])).eigenvalues.tolist()
     [1.0, 3.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.eigh", key):
+        return _lookup("linalg.eigh", key)(A, UPLO, out=out)
     _uplo(UPLO, "linalg.eigh")
     a = prepare(A, "linalg.eigh", square=True)
     check_out(out, "linalg.eigh")
@@ -229,6 +244,9 @@ def eigvalsh(A, UPLO="L", *, out=None):
     >>> la.eigvalsh(tj.tensor([[2., 1.], [1., 2.]])).tolist()
     [1.0, 3.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.eigvalsh", key):
+        return _lookup("linalg.eigvalsh", key)(A, UPLO, out=out)
     _uplo(UPLO, "linalg.eigvalsh")
     a = prepare(A, "linalg.eigvalsh", square=True)
     check_out(out, "linalg.eigvalsh")
@@ -244,6 +262,9 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     >>> la.svd(tj.tensor([[3., 0.], [0., -4.]])).S.tolist()
     [4.0, 3.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.svd", key):
+        return _lookup("linalg.svd", key)(A, full_matrices, driver=driver, out=out)
     name = "linalg.svd"
     a = prepare(A, name)
     if driver is not None:
@@ -272,6 +293,9 @@ def svdvals(A, *, driver=None, out=None):
     >>> la.svdvals(tj.tensor([[3., 0.], [0., -4.]])).tolist()
     [4.0, 3.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.svdvals", key):
+        return _lookup("linalg.svdvals", key)(A, driver=driver, out=out)
     a = prepare(A, "linalg.svdvals")
     check_out(out, "linalg.svdvals")
     s = (np.linalg.svd(a, compute_uv=False) if a.size
@@ -295,6 +319,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     >>> r.solution.flatten().tolist(), r.rank.item()
     ([1.0, 2.0], 2)
     """
+    key = (type(A) in _KEYED or type(B) in _KEYED) and _key_of(A, B)  # Note [layout dispatch]
+    if key and _lookup("linalg.lstsq", key):
+        return _lookup("linalg.lstsq", key)(A, B, rcond, driver=driver)
     name = "torch.linalg.lstsq"
     driver = "gelsy" if driver is None else driver
     if driver not in _DRIVERS:
@@ -348,6 +375,10 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     >>> la.solve_triangular(tj.tensor([[2., 1.], [0., 4.]]), tj.tensor([[3.], [4.]]), upper=True).tolist()
     [[1.0], [1.0]]
     """
+    key = (type(A) in _KEYED or type(B) in _KEYED) and _key_of(A, B)  # Note [layout dispatch]
+    if key and _lookup("linalg.solve_triangular", key):
+        return _lookup("linalg.solve_triangular", key)(A, B, upper=upper, left=left,
+                                                       unitriangular=unitriangular, out=out)
     name = "linalg.solve_triangular"
     a = prepare(A, name, square=True)
     check_tensor(B, name, "B")
@@ -402,6 +433,9 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     >>> la.pinv(tj.tensor([[2., 0.], [0., 0.]])).tolist()
     [[0.5, 0.0], [0.0, 0.0]]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.pinv", key):
+        return _lookup("linalg.pinv", key)(A, atol=atol, rtol=rtol, hermitian=hermitian, out=out)
     name = "linalg.pinv"
     a = prepare(A, name, square=hermitian)
     check_out(out, name)
@@ -431,6 +465,9 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     >>> la.matrix_rank(tj.tensor([[1., 2.], [2., 4.]])).item()
     1
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.matrix_rank", key):
+        return _lookup("linalg.matrix_rank", key)(A, atol=atol, rtol=rtol, hermitian=hermitian, out=out)
     name = "linalg.matrix_rank"
     a = prepare(A, name, square=hermitian)
     check_out(out, name)

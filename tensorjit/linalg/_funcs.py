@@ -13,6 +13,7 @@ from ..ops.blas import matmul
 from ..ops.blas_ext import vecdot, cross as _cross
 from ._common import (check_float, check_matrix, check_out, check_tensor, finish, prepare, wrap)
 from ._decomp import inv, svdvals
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "cond", "matrix_power", "matrix_exp", "multi_dot", "cross",
            "diagonal", "vecdot", "matmul"]
@@ -127,6 +128,9 @@ def cond(A, p=None, *, out=None):
     >>> la.cond(tj.tensor([[2., 0.], [0., 0.5]])).item()
     4.0
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.cond", key):
+        return _lookup("linalg.cond", key)(A, p, out=out)
     name = "linalg.cond"
     if p is not None and p not in _MATRIX_ORDS:
         raise RuntimeError(f"{name}: Order {p} not supported.")
@@ -159,6 +163,9 @@ def matrix_power(A, n, *, out=None):
     >>> la.matrix_power(tj.tensor([[1, 1], [0, 1]]), 3).tolist()
     [[1, 3], [0, 1]]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.matrix_power", key):
+        return _lookup("linalg.matrix_power", key)(A, n, out=out)
     name = "linalg.matrix_power"
     check_tensor(A, name)
     check_matrix(A, name, square=True)
@@ -198,6 +205,9 @@ def matrix_exp(A):
     >>> [round(v, 6) for v in la.matrix_exp(tj.tensor([[0., 1.], [0., 0.]])).flatten().tolist()]
     [1.0, 1.0, 0.0, 1.0]
     """
+    key = (type(A) in _KEYED) and _key_of(A)  # Note [layout dispatch]
+    if key and _lookup("linalg.matrix_exp", key):
+        return _lookup("linalg.matrix_exp", key)(A)
     name = "linalg.matrix_exp"
     a = prepare(A, name, square=True)
     work = np.complex128 if A.is_complex() else np.float64
@@ -301,6 +311,9 @@ def cross(input, other, *, dim=-1, out=None):
     >>> la.cross(tj.tensor([0., 1., 0.]), tj.tensor([0., 0., 1.])).tolist()
     [1.0, 0.0, 0.0]
     """
+    key = (type(input) in _KEYED or type(other) in _KEYED) and _key_of(input, other)  # Note [layout dispatch]
+    if key and _lookup("linalg.cross", key):
+        return _lookup("linalg.cross", key)(input, other, dim=dim, out=out)
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     return _cross(input, other, dim, out=out)
