@@ -8,6 +8,10 @@ Note [fft dtypes]
     fresh contiguous tensor. ``n``/``s`` trim or zero-pad the input along each transformed dim;
     ``norm`` is ``"backward"`` (default: the inverse scales by 1/n), ``"ortho"`` or ``"forward"``.
 
+Every transform and the shifts are differentiable: an input that requires grad is routed by the
+line at the top of each function to its formula (Note [fft gradients] in
+tensorjit/autograd/_formulas_fft.py).
+
 >>> import tensorjit as tj
 >>> import tensorjit.fft
 >>> tj.fft.fft(tj.tensor([1., 0., 0., 0.])).tolist()
@@ -23,6 +27,7 @@ from . import _dtypes
 from ._dtypes import COMPLEX, FLOAT
 from ._reduce import torch_name
 from ._tensor import Tensor
+from ._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2",
            "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq", "rfftfreq", "fftshift",
@@ -123,6 +128,9 @@ def fft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.fft(tj.tensor([1., 2.])).tolist()
     [(3+0j), (-1+0j)]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_fft", key):
+        return _lookup("fft_fft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.fft, "fft", input, n, dim, norm, out)
 
 
@@ -133,6 +141,9 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.ifft(tj.tensor([3., -1.])).tolist()
     [(1+0j), (2+0j)]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ifft", key):
+        return _lookup("fft_ifft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.ifft, "ifft", input, n, dim, norm, out)
 
 
@@ -143,6 +154,9 @@ def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.rfft(tj.tensor([1., 2., 3., 4.])).tolist()
     [(10+0j), (-2+2j), (-2+0j)]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_rfft", key):
+        return _lookup("fft_rfft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.rfft, "rfft", input, n, dim, norm, out, real_only=True)
 
 
@@ -153,6 +167,9 @@ def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.irfft(tj.tensor([10., -2 + 2j, -2.])).tolist()
     [1.0, 2.0, 3.0, 4.0]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_irfft", key):
+        return _lookup("fft_irfft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.irfft, "irfft", input, n, dim, norm, out, halved_out=True)
 
 
@@ -164,6 +181,9 @@ def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.hfft(tj.tensor([1., 0., 0.])).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_hfft", key):
+        return _lookup("fft_hfft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.hfft, "hfft", input, n, dim, norm, out, halved_out=True)
 
 
@@ -174,6 +194,9 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     >>> tj.fft.ihfft(tj.tensor([1., 1., 1., 1.])).real.tolist()
     [1.0, 0.0, 0.0]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ihfft", key):
+        return _lookup("fft_ihfft", key)(input, n, dim, norm, out=out)
     return _one(np.fft.ihfft, "ihfft", input, n, dim, norm, out, real_only=True)
 
 
@@ -227,6 +250,9 @@ def fftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.fftn(tj.ones(2, 2)).tolist()
     [[(4+0j), 0j], [0j, 0j]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_fftn", key):
+        return _lookup("fft_fftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.fftn, "fftn", input, s, dim, norm, out)
 
 
@@ -237,6 +263,9 @@ def ifftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.ifftn(tj.tensor([[4., 0.], [0., 0.]])).real.tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ifftn", key):
+        return _lookup("fft_ifftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.ifftn, "ifftn", input, s, dim, norm, out)
 
 
@@ -247,6 +276,9 @@ def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.rfftn(tj.ones(2, 4)).shape
     tensorjit.Size([2, 3])
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_rfftn", key):
+        return _lookup("fft_rfftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.rfftn, "rfftn", input, s, dim, norm, out, real_only=True)
 
 
@@ -257,6 +289,9 @@ def irfftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.irfftn(tj.fft.rfftn(tj.ones(2, 4))).tolist()
     [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_irfftn", key):
+        return _lookup("fft_irfftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.irfftn, "irfftn", input, s, dim, norm, out, halved_out=True)
 
 
@@ -268,6 +303,9 @@ def hfftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.hfftn(tj.tensor([[1., 0.], [0., 0.]])).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_hfftn", key):
+        return _lookup("fft_hfftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.irfftn, "hfftn", input, s, dim, _DUAL[_norm(norm)], out, halved_out=True, conj_in=True)
 
 
@@ -278,6 +316,9 @@ def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
     >>> tj.fft.ihfftn(tj.ones(2, 2)).real.tolist()
     [[1.0, 0.0], [0.0, 0.0]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ihfftn", key):
+        return _lookup("fft_ihfftn", key)(input, s, dim, norm, out=out)
     return _many(np.fft.rfftn, "ihfftn", input, s, dim, _DUAL[_norm(norm)], out, real_only=True, conj_out=True)
 
 
@@ -288,6 +329,9 @@ def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     >>> tj.fft.fft2(tj.ones(1, 2)).tolist()
     [[(2+0j), 0j]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_fft2", key):
+        return _lookup("fft_fft2", key)(input, s, dim, norm, out=out)
     return _many(np.fft.fftn, "fft2", input, s, dim, norm, out)
 
 
@@ -298,6 +342,9 @@ def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     >>> tj.fft.ifft2(tj.tensor([[2., 0.]])).tolist()
     [[(1+0j), (1+0j)]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ifft2", key):
+        return _lookup("fft_ifft2", key)(input, s, dim, norm, out=out)
     return _many(np.fft.ifftn, "ifft2", input, s, dim, norm, out)
 
 
@@ -308,6 +355,9 @@ def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     >>> tj.fft.rfft2(tj.ones(2, 2)).tolist()
     [[(4+0j), 0j], [0j, 0j]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_rfft2", key):
+        return _lookup("fft_rfft2", key)(input, s, dim, norm, out=out)
     return _many(np.fft.rfftn, "rfft2", input, s, dim, norm, out, real_only=True)
 
 
@@ -318,6 +368,9 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     >>> tj.fft.irfft2(tj.tensor([[4., 0.], [0., 0.]])).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_irfft2", key):
+        return _lookup("fft_irfft2", key)(input, s, dim, norm, out=out)
     return _many(np.fft.irfftn, "irfft2", input, s, dim, norm, out, halved_out=True)
 
 
@@ -413,6 +466,9 @@ def fftshift(input, dim=None):
     >>> tj.fft.fftshift(tj.fft.fftfreq(4)).tolist()
     [-0.5, -0.25, 0.0, 0.25]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_fftshift", key):
+        return _lookup("fft_fftshift", key)(input, dim)
     return _shift("fftshift", input, dim, False)
 
 
@@ -423,4 +479,7 @@ def ifftshift(input, dim=None):
     >>> tj.fft.ifftshift(tj.tensor([-0.5, -0.25, 0.0, 0.25])).tolist()
     [0.0, 0.25, -0.5, -0.25]
     """
+    key = (type(input) in _KEYED) and _key_of(input)  # Note [layout dispatch]
+    if key and _lookup("fft_ifftshift", key):
+        return _lookup("fft_ifftshift", key)(input, dim)
     return _shift("ifftshift", input, dim, True)

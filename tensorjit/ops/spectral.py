@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtypes
 from .._dtypes import COMPLEX, FLOAT
 from .._tensor import Tensor
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "stft",
            "istft"]
@@ -156,6 +157,10 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     >>> stft(tj.ones(64), 16, window=hann_window(16), return_complex=True).shape
     tensorjit.Size([9, 17])
     """
+    key = (type(input) in _KEYED or type(window) in _KEYED) and _key_of(input, window)  # Note [layout dispatch]
+    if key and _lookup("stft", key):
+        return _lookup("stft", key)(input, n_fft, hop_length, win_length, window, center, pad_mode, normalized,
+                                    onesided, return_complex, align_to_window)
     from .._creation import from_numpy
     name = "stft"
     _check_real_or_complex(input, name, "input")
@@ -223,6 +228,10 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     >>> bool(((x - y).abs() < 1e-4).all())
     True
     """
+    key = (type(input) in _KEYED or type(window) in _KEYED) and _key_of(input, window)  # Note [layout dispatch]
+    if key and _lookup("istft", key):
+        return _lookup("istft", key)(input, n_fft, hop_length, win_length, window, center, normalized, onesided,
+                                     length, return_complex)
     from .._creation import from_numpy
     name = "istft"
     if not isinstance(input, Tensor):
@@ -259,9 +268,9 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if normalized:
         spec = spec * np.sqrt(n_fft)
     frames = np.swapaxes(spec, -1, -2)
-    frames = np.fft.irfft(frames, n_fft, axis=-1) if onesided else np.fft.ifft(frames, n_fft, axis=-1)
-    if not onesided and not return_complex:
-        frames = frames.real
+    # A real result is irfft of the first n_fft // 2 + 1 bins, two-sided input or not (as PyTorch).
+    frames = np.fft.ifft(frames, n_fft, axis=-1) if return_complex else \
+        np.fft.irfft(frames[..., :n_fft // 2 + 1], n_fft, axis=-1)
     frames = frames * w
     total = n_fft + hop * (n_frames - 1)
     y = np.zeros((frames.shape[0], total), frames.dtype)
