@@ -1,5 +1,13 @@
 """``gradcheck`` and ``gradgradcheck``: analytical gradients against central finite differences,
-as ``torch.autograd.gradcheck`` (real float64 inputs; one backward per output element)."""
+as ``torch.autograd.gradcheck`` (one backward per output element; fast mode is not built).
+
+Note [complex gradcheck]
+    As PyTorch's slow gradcheck, complex numbers are checked as pairs of reals (the conjugate
+    Wirtinger convention of Note [complex derivatives] in _formulas_complex.py): a complex
+    output is checked as its real part (the backward of grad_output 1 at one element) and its
+    imaginary part (grad_output 1j); a complex input is perturbed along its real and its
+    imaginary axis, and the analytical gradient of a real output must be ``d/dRe + 1j d/dIm``.
+"""
 from __future__ import annotations
 
 import warnings
@@ -30,26 +38,41 @@ def _values(out):
             for o in _float_outputs(out)]
 
 
+def _parts(values):
+    """The real outputs that are checked: each real output, and the real and imaginary parts of
+    each complex one (Note [complex gradcheck])."""
+    parts = []
+    for v in values:
+        if np.iscomplexobj(v):
+            parts.extend((v.real, v.imag))
+        else:
+            parts.append(v)
+    return parts
+
+
 def _numerical(func, inputs, diff, eps):
-    """Per differentiable input, per output: the (input numel, output numel) Jacobian."""
+    """Per differentiable input, per checked output part: the (input numel, output numel)
+    Jacobian by central differences; complex for a complex input (d/dRe + 1j d/dIm)."""
     with grad_mode.no_grad():
-        base = _values(func(*inputs))
+        base = _parts(_values(func(*inputs)))
     jac = []
     for i in diff:
         x = inputs[i]
         arr = plain(x).numpy()
-        cols = [np.zeros((x.numel(), b.size)) for b in base]
+        cx = np.iscomplexobj(arr)
+        cols = [np.zeros((x.numel(), b.size), dtype=np.complex128 if cx else np.float64) for b in base]
         for k, idx in enumerate(np.ndindex(*arr.shape)):
             old = arr[idx]
-            arr[idx] = old + eps
-            with grad_mode.no_grad():
-                plus = _values(func(*inputs))
-            arr[idx] = old - eps
-            with grad_mode.no_grad():
-                minus = _values(func(*inputs))
-            arr[idx] = old
-            for o, (p, m) in enumerate(zip(plus, minus)):
-                cols[o][k] = (p - m).real / (2 * eps)
+            for step in ((1.0, 1j) if cx else (1.0,)):
+                arr[idx] = old + eps * step
+                with grad_mode.no_grad():
+                    plus = _parts(_values(func(*inputs)))
+                arr[idx] = old - eps * step
+                with grad_mode.no_grad():
+                    minus = _parts(_values(func(*inputs)))
+                arr[idx] = old
+                for o, (p, m) in enumerate(zip(plus, minus)):
+                    cols[o][k] += step * (p - m) / (2 * eps)
         jac.append(cols)
     return jac
 
@@ -59,23 +82,32 @@ def _analytical(func, inputs, diff, nondet_tol):
     from .._creation import zeros_like
     outs = _float_outputs(func(*inputs))
     diff_inputs = [inputs[i] for i in diff]
-    jac = [[np.zeros((inputs[i].numel(), o.numel())) for o in outs] for i in diff]
-    for o_idx, o in enumerate(outs):
+    # (output, the gradient that selects the part: 1 for the real part, 1j for the imaginary one)
+    parts = [(o, v) for o in outs for v in ((1.0, 1j) if o.is_complex() else (1.0,))]
+    jac = [[np.zeros((inputs[i].numel(), o.numel()), dtype=np.complex128 if inputs[i].is_complex() else np.float64)
+            for o, _ in parts] for i in diff]
+    for p_idx, (o, v) in enumerate(parts):
         if not requires_grad(o):
             continue
         for k in range(o.numel()):
             g = zeros_like(plain(o))
-            plain(g).numpy().reshape(-1)[k] = 1.0 if g._dense else 0.0
-            if not g._dense:
-                g.numpy()[np.unravel_index(k, o._shape)] = 1.0
+            if g._dense:
+                plain(g).numpy().reshape(-1)[k] = v
+            else:
+                g.numpy()[np.unravel_index(k, o._shape)] = v
             gs = grad(o, diff_inputs, g, retain_graph=True, allow_unused=True)
             for j, gi in enumerate(gs):
                 if gi is not None:
                     if gi._shape != diff_inputs[j]._shape:
                         raise GradcheckError(f"Gradient has incorrect shape: {list(gi._shape)} for input {diff[j]} "
                                              f"of shape {list(diff_inputs[j]._shape)}")
-                    jac[j][o_idx][:, k] = np.asarray(plain(gi).numpy(), dtype=np.float64).ravel()
-    return jac, len(outs)
+                    if gi.is_complex() and not diff_inputs[j].is_complex():
+                        raise GradcheckError(f"Gradient for input {diff[j]} of dtype {diff_inputs[j].dtype} is "
+                                             f"complex ({gi.dtype})")
+                    jac[j][p_idx][:, k] = np.asarray(plain(gi).numpy()).ravel()
+    labels = [(i, None if not o.is_complex() else ("real" if v == 1.0 else "imaginary"))
+              for i, o in enumerate(outs) for v in ((1.0, 1j) if o.is_complex() else (1.0,))]
+    return jac, labels
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
@@ -99,21 +131,20 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          "have requires_grad=True.")
     for i in diff:
         x = inputs[i]
-        if x.is_complex():
-            raise NotImplementedError("gradcheck: complex inputs are not implemented")
-        if x._dtype.name != "float64":
+        if x._dtype.name not in ("float64", "complex128"):
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. This check "
                           "will likely fail if all the inputs are not of double precision floating point. ",
                           UserWarning, stacklevel=2)
         if not x.is_leaf:
             raise ValueError("gradcheck: inputs that require grad must be leaves")
     numerical = _numerical(func, inputs, diff, eps)
-    analytical, n_out = _analytical(func, inputs, diff, nondet_tol)
+    analytical, labels = _analytical(func, inputs, diff, nondet_tol)
     for j, i in enumerate(diff):
-        for o in range(n_out):
-            a, n = analytical[j][o], numerical[j][o]
+        for p, (o, part) in enumerate(labels):
+            a, n = analytical[j][p], numerical[j][p]
             if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
-                msg = (f"Jacobian mismatch for output {o} with respect to input {i},\n"
+                msg = ((f"While considering the {part} part of complex outputs only, " if part else "") +
+                       f"Jacobian mismatch for output {o} with respect to input {i},\n"
                        f"numerical:{n.T}\nanalytical:{a.T}\n")
                 if raise_exception:
                     raise GradcheckError(msg)
