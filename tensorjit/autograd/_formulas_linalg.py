@@ -97,30 +97,41 @@ def _cholesky(ctx, g, a, *, upper=False, out=None):
 
 
 def _einsum(ctx, g, *args):
-    from ..ops.blas_ext import einsum
-    from ._record import not_implemented
-    if not isinstance(args[0], str):
-        raise not_implemented("einsum (sublist form)")
-    eq, ops = args[0].replace(" ", ""), list(args[1:])
-    if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
-        ops = list(ops[0])
-    lhs, arrow, rhs = eq.partition("->")
-    terms = lhs.split(",")
-    if "." in eq or any(len(set(t)) != len(t) for t in terms):
-        raise not_implemented("einsum (ellipsis or repeated labels)")
-    if not arrow:
-        rhs = "".join(sorted(c for c in set(lhs.replace(",", "")) if lhs.count(c) == 1))
+    # Each operand's gradient is the einsum of the output's gradient with the other operands;
+    # labels only that operand has were summed (their gradient is broadcast back), repeated
+    # labels read a diagonal (the gradient is written back onto it), broadcast size-1 dims
+    # sum their gradient.
+    from ..ops.blas_ext import einsum, _parse_sublists
+    from ._formulas_shape import embed
+    from ._formulas_index import einsum_explicit, undiagonal
+    if isinstance(args[0], str):
+        eq, ops = args[0], list(args[1:])
+        if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+            ops = list(ops[0])
+    else:
+        eq, ops = _parse_sublists(args)
+    ops = [ctx.saved(o) for o in ops]   # their values: an in-place change since raises PyTorch's error
+    terms, rhs = einsum_explicit(eq.replace(" ", ""), ops)
     grads = []
     for i, (term, op) in enumerate(zip(terms, ops)):
         if not ctx.needs(i):
             grads.append(None)
             continue
+        uterm, view, first = undiagonal(term)
+        vshape = tuple(op.shape[k] for k in first)
         others = [(t, o) for j, (t, o) in enumerate(zip(terms, ops)) if j != i]
         avail = set(rhs).union(*(set(t) for t, _ in others))
-        keep = "".join(c for c in term if c in avail)
-        gi = einsum(",".join([rhs] + [t for t, _ in others]) + "->" + keep, g, *[o for _, o in others])
-        if keep != term:    # labels only this operand has were summed: their gradient is broadcast
-            gi = gi.reshape(tuple(op.shape[k] if c in keep else 1 for k, c in enumerate(term))).expand(op.shape)
+        keep = "".join(c for c in uterm if c in avail)
+        gi = einsum(",".join([rhs] + [t for t, _ in others]) + "->" + keep, g, *[cj(o) for _, o in others])
+        if keep != uterm:
+            gi = gi.reshape(tuple(gi.shape[keep.index(c)] if c in keep else 1 for c in uterm))
+        wide = [k for k, n in enumerate(vshape) if n == 1 and gi.shape[k] != 1]
+        if wide:
+            gi = gi.sum(wide, keepdim=True)
+        if tuple(gi.shape) != vshape:
+            gi = gi.expand(vshape)
+        if view is not None:
+            gi = embed(gi, op.shape, view)
         grads.append(gi)
     return grads
 

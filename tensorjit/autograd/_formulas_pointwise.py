@@ -50,6 +50,23 @@ def xlogy_self(grad, x, y):
     return where((x == 0) & (y <= 0), 0., grad * log(y))
 
 
+def angle_backward(grad, x):
+    """d angle: zero for real inputs; ``grad * x / |x|^2 * i`` for complex ones, zero at 0
+    (PyTorch's angle_backward)."""
+    from .. import zeros_like
+    if not _is_complex(x):
+        return zeros_like(grad)
+    r = x.abs()
+    # |x|^2 read as 1 at x == 0 (where x itself is 0): fewer complex kernels than a where().
+    return x * 1j * (grad / (r * r + (r == 0).to(r.dtype)))
+
+
+def logit_backward(grad, x):
+    """d logit/dx = 1 / (x (1 - x)); NaN outside [0, 1], where logit is NaN (PyTorch's)."""
+    from .. import where
+    return where((x < 0) | (x > 1), float("nan"), grad / (x * (1 - x)))
+
+
 def logit_eps_backward(grad, x, eps):
     """logit with eps clamps its input to [eps, 1 - eps]: zero gradient outside."""
     from .. import where

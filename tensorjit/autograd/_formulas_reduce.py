@@ -20,26 +20,36 @@ def minmax_backward(grad, x, result, dims, keepdim):
 
 
 def prod_backward(grad, x, result, dims, keepdim):
-    """d prod/dx_i: the product of the other elements (exact where one element is zero)."""
-    from .. import where
+    """d prod/dx_i: the product of the other elements, PyTorch's prod_backward: ``result / x``
+    without zeros; with zeros, exclusive cumulative products from both ends (exact for any
+    number of zeros, and differentiable again)."""
+    from ._formulas_pointwise import cj
     g = unsq(grad, dims, keepdim)
-    r = unsq(result, dims, keepdim)
-    zero = x == 0
-    nz = zero.sum(dims, keepdim=True)
-    if not bool((nz > 0).any()):
-        return g * r / x
-    # With zeros: the product of the others is the product over the dims with x_i replaced by 1.
-    others = where(zero, 1., x).prod(dims[0], keepdim=True) if len(dims) == 1 else \
-        where(zero, 1., x).reshape(_merged(x, dims)).prod(-1, keepdim=True)
-    if len(dims) != 1:
-        others = others.reshape(tuple(1 if d in dims else n for d, n in enumerate(x.shape)))
-    return where(nz == 0, g * r / where(zero, 1., x), where((nz == 1) & zero, g * others, 0.))
-
-
-def _merged(x, dims):
+    if x.dim() == 0:
+        return g.reshape(())
+    if not bool((x == 0).any()):
+        return g * cj(unsq(result, dims, keepdim) / x)
+    if len(dims) == 1:
+        return g * cj(_exclusive_prod(x, dims[0]))
+    # Several dims: reduced dims moved last and merged into one.
     kept = [d for d in range(x.dim()) if d not in dims]
-    x_shape = x.shape
-    return tuple(x_shape[d] for d in kept) + (-1,)
+    perm = kept + sorted(dims)
+    inv = [0] * len(perm)
+    for i, d in enumerate(perm):
+        inv[d] = i
+    xp = x.permute(perm).reshape(tuple(x.shape[d] for d in kept) + (-1,))
+    e = _exclusive_prod(xp, len(kept)).reshape(tuple(x.shape[d] for d in perm)).permute(inv)
+    return g * cj(e)
+
+
+def _exclusive_prod(x, d):
+    """The product of the other elements along ``d``."""
+    from .. import cat, ones
+    n = x.shape[d]
+    one = ones(tuple(1 if k == d else s for k, s in enumerate(x.shape)), dtype=x.dtype, device=x.device)
+    left = cat([one, x.narrow(d, 0, n - 1)], d).cumprod(d)
+    right = cat([one, x.narrow(d, 1, n - 1).flip(d)], d).cumprod(d).flip(d)
+    return left * right
 
 
 def norm2_backward(grad, x, result, dims, keepdim):
@@ -71,4 +81,4 @@ def index_backward(grad, x, indices, dims, keepdim):
     idx = unsq(indices, dims, keepdim)
     if x.dim() == 0:
         return g.reshape(())
-    return zeros(x.shape, dtype=g.dtype).scatter(d, idx, g)
+    return zeros(x.shape, dtype=g.dtype, device=g.device).scatter(d, idx, g)

@@ -27,6 +27,7 @@ from .._storage import allocate
 from .._tensor import Tensor, make_dense
 from .blas_threads import matmul_into
 from .._layouts import KEYED as _KEYED, dispatch as _ldispatch, key_of as _key_of  # Note [layout dispatch]
+from .._layouts import lookup as _lookup  # Note [layout dispatch]
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "addmm", "addmv", "baddbmm", "addbmm", "addr",
            # blas_ext.py
@@ -413,6 +414,10 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     >>> tj.addbmm(tj.zeros(1), tj.ones(2, 1, 3), tj.ones(2, 3, 1)).tolist()
     [[6.0]]
     """
+    key = (type(input) in _KEYED or type(batch1) in _KEYED or type(batch2) in _KEYED) and \
+        _key_of(input, batch1, batch2)  # Note [layout dispatch]
+    if key and _lookup("addbmm", key):
+        return _lookup("addbmm", key)(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
     def prod():
         check_tensor(batch1, "addbmm", "batch1")
         check_tensor(batch2, "addbmm", "batch2")
@@ -438,6 +443,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 
 def _inplace(fn, name):
     def method(self, *args, **kwargs):
+        if type(self) in _KEYED and _lookup(name, self._dispatch_key):  # Note [layout dispatch]
+            return _lookup(name, self._dispatch_key)(self, *args, **kwargs)
         r = fn(self, *args, **kwargs)
         _check_writable(self, name)
         if r._shape != self._shape:

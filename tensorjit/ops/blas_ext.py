@@ -73,6 +73,9 @@ def tensordot(a, b, dims=2, out=None):
     >>> tj.tensordot(tj.ones(2, 3, 4), tj.ones(3, 4, 5)).shape
     tensorjit.Size([2, 5])
     """
+    key = (type(a) in _KEYED or type(b) in _KEYED) and _key_of(a, b)  # Note [layout dispatch]
+    if key and _lookup("tensordot", key):
+        return _lookup("tensordot", key)(a, b, dims, out=out)
     check_tensor(a, "tensordot", "a")
     check_tensor(b, "tensordot", "b")
     _same_dtype(a, b, "tensordot")
@@ -104,6 +107,9 @@ def inner(input, other, *, out=None):
     >>> tj.inner(tj.tensor([[1., 2.], [3., 4.]]), tj.tensor([1., 1.])).tolist()
     [3.0, 7.0]
     """
+    key = (type(input) in _KEYED or type(other) in _KEYED) and _key_of(input, other)  # Note [layout dispatch]
+    if key and _lookup("inner", key):
+        return _lookup("inner", key)(input, other, out=out)
     check_tensor(input, "inner")
     check_tensor(other, "inner", "other")
     if input.ndim == 0 or other.ndim == 0:
@@ -163,6 +169,9 @@ def cross(input, other, dim=None, *, out=None):
     >>> tj.cross(tj.tensor([1., 0., 0.]), tj.tensor([0., 1., 0.]), dim=0).tolist()
     [0.0, 0.0, 1.0]
     """
+    key = (type(input) in _KEYED or type(other) in _KEYED) and _key_of(input, other)  # Note [layout dispatch]
+    if key and _lookup("cross", key):
+        return _lookup("cross", key)(input, other, dim, out=out)
     check_tensor(input, "cross")
     check_tensor(other, "cross", "other")
     if input._dtype is not other._dtype:

@@ -234,6 +234,8 @@ def take(input, index, *, out=None):
     >>> tj.take(tj.tensor([[4, 3], [5, 7]]), tj.tensor([0, 3, -1])).tolist()
     [4, 7, 7]
     """
+    if type(input) in _KEYED and _lookup("take", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("take", input._dispatch_key)(input, index, out=out)
     _tensor_arg(input, "take")
     index = _index_arg(index, "take")
     n = input.numel()
@@ -358,6 +360,9 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     >>> x.scatter_reduce_(0, tj.tensor([0, 0, 2]), tj.tensor([5.0, 6.0, 7.0]), "amax").tolist()
     [6.0, 2.0, 7.0]
     """
+    key = (type(self) in _KEYED or type(src) in _KEYED) and _key_of(self, src)  # Note [layout dispatch]
+    if key and _lookup("scatter_reduce_", key):
+        return _lookup("scatter_reduce_", key)(self, dim, index, src, reduce, include_self=include_self)
     op = "scatter_reduce_"
     _tensor_arg(self, op, "self")
     _tensor_arg(src, op, "src")
@@ -407,6 +412,9 @@ def _identity(reduce, d):
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """Out-of-place ``scatter_reduce_`` (a contiguous result)."""
+    key = (type(input) in _KEYED or type(src) in _KEYED) and _key_of(input, src)  # Note [layout dispatch]
+    if key and _lookup("scatter_reduce", key):
+        return _lookup("scatter_reduce", key)(input, dim, index, src, reduce, include_self=include_self, out=out)
     _tensor_arg(input, "scatter_reduce")
     res = scatter_reduce_(_contiguous_copy(input), dim, index, src, reduce, include_self=include_self)
     return _finish(res, out, "scatter_reduce")
@@ -492,6 +500,9 @@ def index_copy_(self, dim, index, source):
     >>> tj.zeros(3).index_copy_(0, tj.tensor([2, 0]), tj.tensor([5.0, 6.0])).tolist()
     [6.0, 0.0, 5.0]
     """
+    key = (type(self) in _KEYED or type(source) in _KEYED) and _key_of(self, source)  # Note [layout dispatch]
+    if key and _lookup("index_copy_", key):
+        return _lookup("index_copy_", key)(self, dim, index, source)
     op = "index_copy_"
     _tensor_arg(self, op, "self")
     _tensor_arg(source, op, "source")
@@ -532,6 +543,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 def index_copy(input, dim, index, source, *, out=None):
     """Out-of-place ``index_copy_`` (a contiguous result)."""
+    key = (type(input) in _KEYED or type(source) in _KEYED) and _key_of(input, source)  # Note [layout dispatch]
+    if key and _lookup("index_copy", key):
+        return _lookup("index_copy", key)(input, dim, index, source, out=out)
     _tensor_arg(input, "index_copy")
     return _finish(index_copy_(_contiguous_copy(input), dim, index, source), out, "index_copy")
 
@@ -603,6 +617,9 @@ def put_(self, index, source, accumulate=False):
     >>> tj.zeros(2, 2).put_(tj.tensor([3, 0]), tj.tensor([9.0, 8.0])).tolist()
     [[8.0, 0.0], [0.0, 9.0]]
     """
+    key = (type(self) in _KEYED or type(source) in _KEYED) and _key_of(self, source)  # Note [layout dispatch]
+    if key and _lookup("put_", key):
+        return _lookup("put_", key)(self, index, source, accumulate)
     op = "put_"
     _tensor_arg(self, op, "self")
     _tensor_arg(source, op, "source")
@@ -633,6 +650,9 @@ def put_(self, index, source, accumulate=False):
 
 def put(input, index, source, accumulate=False):
     """Out-of-place ``put_``."""
+    key = (type(input) in _KEYED or type(source) in _KEYED) and _key_of(input, source)  # Note [layout dispatch]
+    if key and _lookup("put", key):
+        return _lookup("put", key)(input, index, source, accumulate)
     _tensor_arg(input, "put")
     return put_(input.clone(), index, source, accumulate)
 
@@ -715,6 +735,9 @@ def masked_scatter_(self, mask, source):
     >>> tj.zeros(4).masked_scatter_(tj.tensor([True, False, True, False]), tj.tensor([7.0, 8.0, 9.0])).tolist()
     [7.0, 0.0, 8.0, 0.0]
     """
+    key = (type(self) in _KEYED or type(source) in _KEYED) and _key_of(self, source)  # Note [layout dispatch]
+    if key and _lookup("masked_scatter_", key):
+        return _lookup("masked_scatter_", key)(self, mask, source)
     op = "masked_scatter_"
     _tensor_arg(self, op, "self")
     _mask_arg(mask, op)
@@ -744,6 +767,9 @@ def masked_scatter_(self, mask, source):
 
 def masked_scatter(input, mask, source):
     """Out-of-place ``masked_scatter_``."""
+    key = (type(input) in _KEYED or type(source) in _KEYED) and _key_of(input, source)  # Note [layout dispatch]
+    if key and _lookup("masked_scatter", key):
+        return _lookup("masked_scatter", key)(input, mask, source)
     _tensor_arg(input, "masked_scatter")
     shape = broadcast_shapes(input._shape, mask._shape, op="masked_scatter")
     from .._views import expand

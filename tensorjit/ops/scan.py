@@ -12,7 +12,7 @@ from .. import _dtypes, return_types
 from .._dtypes import as_dtype, result_type, FLOAT, COMPLEX
 from .._rows import rows, new_rows, from_rows
 from .._tensor import Tensor
-from .._layouts import KEYED as _KEYED, lookup as _lookup  # Note [layout dispatch]
+from .._layouts import KEYED as _KEYED, lookup as _lookup, key_of as _key_of  # Note [layout dispatch]
 from .sorting_common import (check_input, check_dim_int, check_out, check_out_tuple, kernels, threads_for,
                              write_out, TORCH_NAMES)
 
@@ -96,6 +96,8 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 def _inplace(fn, name):
     def method(self, dim, *, dtype=None):
+        if type(self) in _KEYED and _lookup(name, self._dispatch_key):  # Note [layout dispatch]
+            return _lookup(name, self._dispatch_key)(self, dim, dtype=dtype)
         if dtype is not None and as_dtype(dtype, op=name) is not self._dtype:
             raise RuntimeError(f"{name}(): Bad in-place call: input tensor dtype {self._dtype.name} and output "
                                f"tensor dtype {as_dtype(dtype).name} should match")
@@ -202,6 +204,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     >>> tj.tensor([1, 4, 9, 16]).diff().tolist(), tj.tensor([1, 4, 9, 16]).diff(2).tolist()
     ([3, 5, 7], [2, 2])
     """
+    key = (type(input) in _KEYED or type(prepend) in _KEYED or type(append) in _KEYED) and \
+        _key_of(input, prepend, append)  # Note [layout dispatch]
+    if key and _lookup("diff", key):
+        return _lookup("diff", key)(input, n, dim, prepend, append, out=out)
     name = "diff"
     check_input(input, name)
     if input.ndim == 0:

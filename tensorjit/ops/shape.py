@@ -209,6 +209,10 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
     >>> [p.tolist() for p in tj.tensor_split(tj.arange(7), [1, 5])]
     [[0], [1, 2, 3, 4], [5, 6]]
     """
+    if type(input) in _KEYED and _lookup("tensor_split", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("tensor_split", input._dispatch_key)(input, indices_or_sections, dim, sections=sections,
+                                                            indices=indices,
+                                                            tensor_indices_or_sections=tensor_indices_or_sections)
     op = "tensor_split"
     tensor_arg(input, op)
     arg = next((a for a in (indices_or_sections, sections, indices, tensor_indices_or_sections) if a is not None),
@@ -247,6 +251,8 @@ def unbind(input, dim=0):
     >>> [t.tolist() for t in tj.tensor([[1, 2], [3, 4]]).unbind(1)]
     [[1, 3], [2, 4]]
     """
+    if type(input) in _KEYED and _lookup("unbind", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("unbind", input._dispatch_key)(input, dim)
     tensor_arg(input, "unbind")
     d = wrap_dim_nonscalar(dim, input, "unbind")
     shape = input._shape[:d] + input._shape[d + 1:]

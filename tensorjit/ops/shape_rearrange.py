@@ -31,9 +31,22 @@ def _flipped(t, dims):
 
 
 def _flip(t, dims):
+    if type(t) is not Tensor and t.is_cuda:
+        return _flip_cuda(t, dims)
     # PyTorch's flip keeps the input's dim order (empty_like with preserve_format).
     out = new_tensor(t._shape, t._dtype, like_strides(t._shape, t._strides))
     return copy_into(out, _flipped(t, dims))
+
+
+def _flip_cuda(t, dims):
+    # CUDA storage: one index_select per reversed dim (the CUDA backend's gather kernel), so
+    # flip and what is built on it (fliplr, flipud, the cumsum gradient) run on the device.
+    from .._creation import arange
+    out = t
+    for d in dims:
+        if d < t.dim() and t._shape[d] > 1:
+            out = out.index_select(d, arange(t._shape[d] - 1, -1, -1, device=t.device))
+    return t.clone() if out is t else out
 
 
 def flip(input, dims):
@@ -70,6 +83,8 @@ def fliplr(input):
     >>> tj.fliplr(tj.tensor([[1, 2]])).tolist()
     [[2, 1]]
     """
+    if type(input) in _KEYED and _lookup("fliplr", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("fliplr", input._dispatch_key)(input)
     tensor_arg(input, "fliplr")
     if input.dim() < 2:
         raise RuntimeError(f"fliplr: Input must be >= 2-d (got shape {tuple(input._shape)}).")
@@ -83,6 +98,8 @@ def flipud(input):
     >>> tj.flipud(tj.tensor([1, 2])).tolist()
     [2, 1]
     """
+    if type(input) in _KEYED and _lookup("flipud", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("flipud", input._dispatch_key)(input)
     tensor_arg(input, "flipud")
     if input.dim() < 1:
         raise RuntimeError("flipud: Input must be >= 1-d (got a 0-d tensor).")

@@ -71,11 +71,15 @@ def triu(input, diagonal=0, *, out=None):
 
 def tril_(self, diagonal=0):
     """In-place :func:`tril`; returns ``self``."""
+    if type(self) in _KEYED and _lookup("tril_", self._dispatch_key):  # Note [layout dispatch]
+        return _lookup("tril_", self._dispatch_key)(self, diagonal)
     return _tri(self, diagonal, self, True, "tril_")
 
 
 def triu_(self, diagonal=0):
     """In-place :func:`triu`; returns ``self``."""
+    if type(self) in _KEYED and _lookup("triu_", self._dispatch_key):  # Note [layout dispatch]
+        return _lookup("triu_", self._dispatch_key)(self, diagonal)
     return _tri(self, diagonal, self, False, "triu_")
 
 
@@ -131,6 +135,8 @@ def diag(input, diagonal=0, *, out=None):
     >>> tj.diag(tj.tensor([[1, 2], [3, 4]]), 1).tolist()
     [2]
     """
+    if type(input) in _KEYED and _lookup("diag", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("diag", input._dispatch_key)(input, diagonal, out=out)
     tensor_arg(input, "diag")
     k = int_arg(diagonal, "diag", "diagonal")
     nd = input.dim()
@@ -154,6 +160,8 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     >>> tj.diag_embed(tj.tensor([[1, 2]])).tolist()
     [[[1, 0], [0, 2]]]
     """
+    if type(input) in _KEYED and _lookup("diag_embed", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("diag_embed", input._dispatch_key)(input, offset, dim1, dim2)
     op = "diag_embed"
     tensor_arg(input, op)
     offset = int_arg(offset, op, "offset")
@@ -178,6 +186,8 @@ def diagflat(input, offset=0):
     >>> tj.diagflat(tj.tensor([[1], [2]])).tolist()
     [[1, 0], [0, 2]]
     """
+    if type(input) in _KEYED and _lookup("diagflat", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("diagflat", input._dispatch_key)(input, offset)
     tensor_arg(input, "diagflat")
     return diag(_views.reshape(input, -1), int_arg(offset, "diagflat", "offset"))
 

@@ -106,6 +106,8 @@ def msort(input, *, out=None):
     >>> tj.tensor([[3, 1], [2, 4]]).msort().tolist()
     [[2, 1], [3, 4]]
     """
+    if type(input) in _KEYED and _lookup("msort", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("msort", input._dispatch_key)(input, out=out)
     check_input(input, "msort")
     if out is not None:
         check_out(out, input._dtype, "msort")
@@ -247,6 +249,8 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     >>> tj.tensor([1., float("nan"), 3., 2.]).nanmedian().item()
     2.0
     """
+    if type(input) in _KEYED and _lookup("nanmedian", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("nanmedian", input._dispatch_key)(input, dim, keepdim, out=out)
     return _median("nanmedian", 2, input, dim, keepdim, out)
 
 
@@ -259,6 +263,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     >>> r.values.item(), r.indices.item()
     (1, 3)
     """
+    if type(input) in _KEYED and _lookup("mode", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("mode", input._dispatch_key)(input, dim, keepdim, out=out)
     name = "mode"
     check_input(input, name)
     d, _ = _size_along(input, check_dim_int(dim, name), name)
@@ -346,6 +352,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=N
     >>> x.quantile(0.5).item(), x.quantile(tj.tensor([0.25, 1.0]), dim=1).tolist()
     (2.5, [[1.75], [4.0]])
     """
+    if type(input) in _KEYED and _lookup("quantile", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("quantile", input._dispatch_key)(input, q, dim, keepdim, interpolation=interpolation, out=out)
     return _quantile("quantile", False, input, q, dim, keepdim, interpolation, out)
 
 
@@ -356,6 +364,8 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
     >>> tj.tensor([1., float("nan"), 3.]).nanquantile(0.5).item()
     2.0
     """
+    if type(input) in _KEYED and _lookup("nanquantile", input._dispatch_key):  # Note [layout dispatch]
+        return _lookup("nanquantile", input._dispatch_key)(input, q, dim, keepdim, interpolation=interpolation, out=out)
     return _quantile("nanquantile", True, input, q, dim, keepdim, interpolation, out)
 
 
