@@ -507,6 +507,9 @@ def cast_into(dest, src):
 
 
 def _cuda_elementwise(row, args, out, inplace, name, compute):
+    # A later operand that requires grad outranks the CUDA front end (Note [layout dispatch]).
+    if type(out) in _KEYED or any(type(a) in _KEYED for a in args):
+        return _dispatch_pointwise(row, args, out, inplace, name, compute)
     from .cuda._dispatch import elementwise as cuda_elementwise
     return cuda_elementwise(row, args, out, inplace=inplace, name=name, compute=compute)
 

@@ -310,6 +310,9 @@ def reduce2(row, x, rdims, keepdim, compute, result, name, param=0.0):
     tensors (values and indices, or var/std and mean)."""
     if type(x) in _KEYED and _lookup("reduce2", x._dispatch_key):  # Note [layout dispatch]
         return _lookup("reduce2", x._dispatch_key)(row, x, rdims, keepdim, compute, result, name, param)
+    if type(x) is not Tensor and x.is_cuda:     # a plain CUDA alias handed on by autograd
+        from .cuda._reduce_more import reduce2 as cuda_reduce2
+        return cuda_reduce2(row, x, rdims, keepdim, compute, result, name, param)
     ndim = len(x._shape)
     kept = tuple(d for d in range(ndim) if d not in rdims)
     oshape = out_shape(x._shape, rdims, keepdim)

@@ -15,6 +15,7 @@ from ._dtypes import as_dtype, FLOAT, COMPLEX
 from ._reduce import (reduce, reduce2 as _reduce2, reduced_dims, check_nonempty, dtypes, check_out, write_out,
                       out_shape, torch_name)
 from ._tensor import Tensor
+from ._layouts import KEYED as _KEYED
 from .kernels.reductions import REDUCTIONS
 
 _R = REDUCTIONS
@@ -22,7 +23,7 @@ _R = REDUCTIONS
 
 def reduce2(row, x, rdims, keepdim, compute, result, name, param=0.0):
     """``_reduce.reduce2``, with CUDA inputs routed to tensorjit/cuda/_reduce_more.py."""
-    if x.is_cuda:
+    if x.is_cuda and type(x) not in _KEYED:    # autograd's CUDA tensors go through reduce2's routing
         from .cuda._reduce_more import reduce2 as cuda_reduce2
         return cuda_reduce2(row, x, rdims, keepdim, compute, result, name, param)
     return _reduce2(row, x, rdims, keepdim, compute, result, name, param)

@@ -261,7 +261,10 @@ class Tensor:
         >>> x = tj.ones(2, requires_grad=True); x.detach().requires_grad
         False
         """
-        t = _new(Tensor if type(self)._dispatch_key == "autograd" else type(self))
+        cls = type(self)
+        # A grad class detaches to its plain class: Tensor, or CudaTensor for a CUDA one
+        # (Note [cuda grad tensors] in tensorjit/autograd/_cuda.py).
+        t = _new(cls._plain_class if cls._dispatch_key == "autograd" else cls)
         t._data = self._data
         t._shape = self._shape
         t._strides = self._strides
@@ -285,7 +288,7 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
-        if type(value) is not type(self) and (value.is_cuda or self.is_cuda):
+        if (value.is_cuda or self.is_cuda) and value.device != self.device:
             raise RuntimeError("data: assigning a tensor of another device is not supported")
         if value.is_quantized or value.is_sparse or value.layout is not _strided:
             kind = "quantized" if value.is_quantized else repr(value.layout)

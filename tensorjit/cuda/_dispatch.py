@@ -14,7 +14,7 @@ from .._dispatch import compute_dtype, result_dtype_for, check_operand, scalar_a
 from .._shape import (broadcast_shapes, broadcast_strides, collapse, contiguous_strides, extent,
                       output_permutation, strides_for_permutation)
 from .._storage import allocate
-from .._tensor import Tensor
+from .._tensor import Tensor, VERSION_HOOK as _VERSION_HOOK
 from ..kernels import opdefs
 from ._tensor import CudaTensor, data, make_cuda, op_name
 from . import require
@@ -135,6 +135,7 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
     shape = broadcast_shapes(*(t._shape for t in tensors), op=name) if tensors else ()
     if row.divisor_check and compute.category <= INT and _has_zero(args[1], dev):
         raise ZeroDivisionError(f"{name}: integer division by zero")
+    written = out is not None     # an in-place or out= write counts one version (Note [version counter])
     if out is None:
         if tensors and not all(t._shape == shape and t.is_contiguous() for t in tensors):
             perm = output_permutation(shape, [broadcast_strides(t._shape, t._strides, shape) for t in tensors])
@@ -151,6 +152,8 @@ def elementwise(row, args, out=None, *, inplace=False, name=None, compute=None):
     dts, kinds, vals, offs = _kernel_args(args, compute)
     mod = _kernel_module(row, dts, kinds, compute, out._dtype)
     launch(mod, shape, out, out._dtype, args, vals, offs)
+    if written and _VERSION_HOOK[0] is not None:
+        _VERSION_HOOK[0](out)
     return out
 
 
@@ -205,6 +208,8 @@ def cast_into(dest, src):
         dts, kinds, vals, offs = (compute,), "s", [scalar_array(src, dest._dtype)[0]], [0]
     mod = _kernel_module(row, dts, kinds, compute, dest._dtype)
     launch(mod, dest._shape, dest, dest._dtype, (src,), vals, offs)
+    if _VERSION_HOOK[0] is not None:
+        _VERSION_HOOK[0](dest)
     return dest
 
 

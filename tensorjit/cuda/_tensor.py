@@ -33,7 +33,9 @@ set_data = _SLOT.__set__
 
 # Modules that handle CUDA storage themselves (Note [cuda storage guard]).
 _AWARE = frozenset({"tensorjit._tensor", "tensorjit._views", "tensorjit._indexing", "tensorjit._complex",
-                    "tensorjit._copy", "tensorjit._creation", "tensorjit._storage", "tensorjit._device"})
+                    "tensorjit._copy", "tensorjit._creation", "tensorjit._storage", "tensorjit._device",
+                    # they move storage references between tensors, never read them as arrays
+                    "tensorjit.autograd.graph", "tensorjit.autograd._record", "tensorjit.nn.parameter"})
 # Wrapper names that say nothing about the op (tensorjit/_methods.py's operator closures).
 _WRAPPERS = frozenset({"op", "r", "operator", "op_", "wrapper", "inner", "f"})
 

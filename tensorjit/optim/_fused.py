@@ -92,6 +92,9 @@ class FusedStep:
         """Step parameter ``p`` with gradient ``g``; ``states`` are contiguous tensors of ``p``'s
         shape and dtype (or None where the kernel ignores that table), ``hp`` and ``fl`` the
         hyperparameter and switch rows the kernel reads."""
+        if p.is_cuda:   # Note [cuda optimizer step]: stepped now, one parameter at a time
+            from ._device_step import step
+            return step(self.name, p, g, states, hp, fl)
         real, per = _REAL[p._dtype]
         n = p.numel() * per
         if n == 0:

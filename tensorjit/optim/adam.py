@@ -26,6 +26,8 @@ class Adam(Optimizer):
     [0.9, -0.9]
     """
 
+    _cuda_steps = True     # Note [cuda optimizer step] in tensorjit/optim/_device_step.py
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
@@ -62,10 +64,10 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = tensor(0.0, dtype=_dtypes.float32)
-                    state["exp_avg"] = zeros(p.shape, dtype=p.dtype)
-                    state["exp_avg_sq"] = zeros(p.shape, dtype=p.dtype)
+                    state["exp_avg"] = zeros(p.shape, dtype=p.dtype, device=p.device)
+                    state["exp_avg_sq"] = zeros(p.shape, dtype=p.dtype, device=p.device)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = zeros(p.shape, dtype=p.dtype)
+                        state["max_exp_avg_sq"] = zeros(p.shape, dtype=p.dtype, device=p.device)
                 t = _bump_step(state["step"])
                 # PyTorch's arithmetic: Python floats, rounded to the dtype by the kernel call.
                 bc1 = 1 - beta1 ** t

@@ -79,6 +79,9 @@ class Optimizer:
     [-0.5, -0.5]
     """
 
+    # Whether the subclass's step serves CUDA parameters (Note [cuda optimizer step]).
+    _cuda_steps = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "step" in cls.__dict__:
@@ -159,15 +162,17 @@ class Optimizer:
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if p.device.type != "cpu":
+            if p.device.type != "cpu" and not self._cuda_steps:
+                # Note [cuda optimizer step] in tensorjit/optim/_device_step.py
                 raise NotImplementedError(f"{type(self).__name__}: parameters on {p.device} are not supported "
-                                          "(the fused steps run on CPU)")
+                                          "(the fused steps run on CPU; SGD, Adam and AdamW step CUDA ones)")
             if not _fused.supports(p.dtype):
                 raise TypeError(f"{type(self).__name__}: parameters of dtype {p.dtype} are not supported "
                                 "(float32, float64, complex64 and complex128 are)")
             # Steps write parameters in place: refuse read-only or self-overlapping ones now,
             # so that a step never fails half-way.
-            _check_writable(p.detach(), f"{type(self).__name__}.add_param_group")
+            if not p.is_cuda:
+                _check_writable(p.detach(), f"{type(self).__name__}.add_param_group")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError("parameter group didn't specify a value of required optimization "

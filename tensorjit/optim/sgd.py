@@ -22,6 +22,8 @@ class SGD(Optimizer):
     [0.71, 1.71]
     """
 
+    _cuda_steps = True     # Note [cuda optimizer step] in tensorjit/optim/_device_step.py
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         if lr < 0.0:
@@ -54,7 +56,7 @@ class SGD(Optimizer):
                     buf = state.get("momentum_buffer")
                     first = buf is None
                     if first:
-                        buf = state["momentum_buffer"] = empty(p.shape, dtype=p.dtype)
+                        buf = state["momentum_buffer"] = empty(p.shape, dtype=p.dtype, device=p.device)
                     run.add(p, g, (buf,), hp, (maximize, 1, nesterov, int(first)))
                 else:
                     run.add(p, g, (None,), hp, (maximize, 0, 0, 0))
