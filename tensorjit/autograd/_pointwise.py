@@ -1,21 +1,30 @@
 """The autograd handlers of the pointwise and reduction front doors: the dense op on detached
 operands, then a node whose backward is the row's formula (Note [derivative formulas] in
 kernels/opdefs.py, Note [reduction derivatives] in kernels/reductions.py).
+
+Recording an op is on the hot path of every training step: two C-contiguous operands of one
+shape and dtype take the dense binary fast path straight off their storage (``_fast_binary``),
+and what a node needs from its row is looked up once per operand pattern (Note [pointwise
+record plans]).
 """
 from __future__ import annotations
 
 import math
 import re
 
+from numpy import empty as _empty, may_share_memory as _may_share
+
 from .. import _layouts
-from .._dispatch import elementwise
+from .._dispatch import FAST, PARALLEL_THRESHOLD, elementwise, register_fast
 from .._reduce import reduce, reduce2, reduced_dims
-from .._tensor import Tensor
-from ..kernels.opdefs import NONDIFF
-from .graph import SavedTensor, _STATE, check_inplace, make_result, plain, rebase, requires_grad
-from ._record import OpNode, node_class, not_implemented
+from .._tensor import VERSION_HOOK, Tensor
+from ..kernels.opdefs import NONDIFF, POINTWISE
+from .graph import GRAD_CLASSES, SavedTensor, _get_data, _STATE, check_inplace, make_result, plain, requires_grad
+from ._copyslices import SavedViewResult, rebase_inplace
+from ._record import OpNode, alias, node_class, not_implemented
 
 _DIFF = (2, 3)
+_new = object.__new__
 _POS = ("x", "y", "z", "w", "v")
 _NS = {}
 _SPECS = {}
@@ -61,44 +70,71 @@ def _pointwise_formula(node, grads):
     return res
 
 
-def _record_pointwise(row, args, res, label, *, replaced=None):
-    """Record the node of pointwise ``row`` over ``args`` whose output is ``res``; ``replaced``
-    maps an operand to the copy of its value before an in-place write."""
+# Note [pointwise record plans]
+#     Recording a pointwise op is on the hot path of every training step, so what depends only
+#     on the row and on which operands are tensors / require grad is worked out once and kept
+#     here, keyed by ``(row name, mask)`` (mask: per operand 0 not a tensor, 1 a tensor, 2 one
+#     that requires grad): the tensor positions, which operands the formulas read (saved for
+#     backward), whether they read the result, and the node class.
+_PLANS = {}
+
+
+def _mask(args):
+    """Per operand: 0 not a tensor, 1 a tensor, 2 a tensor that requires grad."""
+    m = []
+    for a in args:
+        if type(a) in GRAD_CLASSES:
+            g = a._ag
+            m.append(2 if g.requires_grad or g.grad_fn is not None else 1)
+        else:
+            m.append(1 if isinstance(a, Tensor) else 0)
+    return tuple(m)
+
+
+def _plan(row, mask, label):
+    """(spec, tensor positions, per operand whether saved, uses result, node class), or None
+    for a row without a derivative (Note [pointwise record plans])."""
+    key = (row.name, mask)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
     if row.grad == NONDIFF:
         return None
     if row.grad is None:
         raise not_implemented(label)
     spec = _pointwise_spec(row)
-    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    positions = tuple(i for i, k in enumerate(mask) if k)
     used = set()
     for i in positions:
-        if requires_grad(args[i]):
+        if mask[i] == 2:
             if i >= len(spec) or spec[i] is None:
                 raise not_implemented(label)
             used |= spec[i][1]
-    saved = []
-    for i, a in enumerate(args):
-        if _POS[i] not in used:
-            saved.append(None)
-        elif isinstance(a, Tensor):
-            saved.append(SavedTensor(replaced.get(id(a), a) if replaced else a))
-        else:
-            saved.append(a)
-    node = node_class(row.name)([args[i] for i in positions], _pointwise_formula)
+    save = tuple(_POS[i] in used for i in range(len(mask)))
+    uses_result = "result" in set().union(*(s[1] for s in spec if s is not None))
+    plan = _PLANS[key] = (spec, positions, save, uses_result, node_class(row.name))
+    return plan
+
+
+def _record_pointwise(row, args, res, label, *, replaced=None, mask=None):
+    """Record the node of pointwise ``row`` over ``args`` whose output is ``res``; ``replaced``
+    maps an operand to the copy of its value before an in-place write."""
+    plan = _plan(row, mask or _mask(args), label)
+    if plan is None:
+        return None
+    spec, positions, save, _, cls = plan
+    saved = [None if not keep else
+             SavedTensor(replaced.get(id(a), a) if replaced else a) if isinstance(a, Tensor) else a
+             for a, keep in zip(args, save)]
+    node = cls([args[i] for i in positions], _pointwise_formula)
     node.out_meta = [(res._shape, res._dtype)]
     node.pw = (spec, positions, saved, None)
+    node.plan = plan
     return node
 
 
-_USES_RESULT = {}
-
-
 def _save_result(node, res):
-    spec = node.pw[0]
-    uses = _USES_RESULT.get(id(spec))
-    if uses is None:
-        uses = _USES_RESULT[id(spec)] = "result" in set().union(*(s[1] for s in spec if s is not None))
-    if uses:
+    if node.plan[3]:
         spec, positions, saved, _ = node.pw
         node.pw = (spec, positions, saved, SavedTensor(res, True, 0))
 
@@ -109,15 +145,89 @@ def pointwise(row, args, out, inplace, name, compute):
     label = name or row.name
     if out is not None:
         return _pointwise_out(row, args, out, inplace, name, label, compute)
-    res = elementwise(row, [plain(a) for a in args], None, name=name, compute=compute)
-    if not _STATE[0] or res._dtype.category not in _DIFF or not any(requires_grad(a) for a in args):
+    res = None
+    if len(args) == 2 and compute is None:
+        res = _fast_binary(row, args[0], args[1], label)
+    if res is None:
+        res = elementwise(row, [alias(a) for a in args], None, name=name, compute=compute)
+    if not _STATE[0] or res._dtype.category not in _DIFF:
         return res
-    node = _record_pointwise(row, args, res, label)
+    mask = _mask(args)
+    if 2 not in mask:
+        return res
+    node = _record_pointwise(row, args, res, label, mask=mask)
     if node is None:
         return res
     make_result(res, node)
     _save_result(node, res)
     return res
+
+
+_MISSING = object()
+_PLAIN_CLASSES = {Tensor}       # and the CPU grad classes, filled on first use
+
+
+def _fast_binary(row, a, b, label):
+    """Note [binary fast path] (tensorjit/ops/pointwise.py) over the storage of two operands
+    that may require grad: the result of ``row`` for two C-contiguous CPU tensors of one shape
+    and dtype, else None (the general path serves them)."""
+    ca, cb = type(a), type(b)
+    if ca not in _PLAIN_CLASSES:
+        if ca not in GRAD_CLASSES or ca._plain_class is not Tensor:
+            return None
+        _PLAIN_CLASSES.add(ca)
+    if cb not in _PLAIN_CLASSES:
+        if cb not in GRAD_CLASSES or cb._plain_class is not Tensor:
+            return None
+        _PLAIN_CLASSES.add(cb)
+    shape = a._shape
+    d = a._dtype
+    if not (a._dense and b._dense) or shape != b._shape or d is not b._dtype:
+        return None
+    table = FAST.get(row.name)
+    if table is None:
+        return None
+    f = table.get(d, _MISSING)
+    if f is _MISSING:
+        f = register_fast(row, d, label)
+    n = math.prod(shape)
+    if f is None or not 0 < n < PARALLEL_THRESHOLD:
+        return None
+    entry, rd, knp = f
+    data = _empty(n, knp)
+    entry(data, _get_data(a), _get_data(b), a._offset, b._offset, n)
+    t = _new(Tensor)
+    t._data = data
+    t._shape = shape
+    t._strides = a._strides
+    t._offset = 0
+    t._dtype = rd
+    t._dense = True
+    return t
+
+
+_ADD = POINTWISE["add"]
+
+
+def add_into(dst, g):
+    """``dst.add_(g)`` for a leaf's ``.grad``: the fast entry of Note [binary fast path] when
+    both are C-contiguous CPU tensors of one shape and dtype that share no memory, else
+    ``add_`` (same result, version bump included)."""
+    if (type(dst) is Tensor and type(g) is Tensor and dst._dense and g._dense and dst._offset == 0
+            and dst._shape == g._shape and dst._dtype is g._dtype):
+        d = dst._dtype
+        f = FAST["add"].get(d, _MISSING)
+        if f is _MISSING:
+            f = register_fast(_ADD, d, "add_")
+        n = math.prod(dst._shape)
+        if f is not None and f[1] is d and 0 < n < PARALLEL_THRESHOLD and \
+                not _may_share(dst._data, g._data):
+            f[0](dst._data, dst._data, g._data, 0, g._offset, n)
+            hook = VERSION_HOOK[0]
+            if hook is not None:
+                hook(dst)
+            return dst
+    return dst.add_(g)
 
 
 def _out_error(label):
@@ -126,14 +236,15 @@ def _out_error(label):
 
 
 def _pointwise_out(row, args, out, inplace, name, label, compute):
-    need = _STATE[0] and (any(requires_grad(a) for a in args) or (inplace and requires_grad(out)))
+    # An out= tensor that requires grad is refused as PyTorch does (out= records nothing).
+    need = _STATE[0] and (any(requires_grad(a) for a in args) or requires_grad(out))
     pargs = [plain(a) for a in args]
     if not inplace:
         if need:
             raise _out_error(label.rstrip("_"))
         elementwise(row, pargs, plain(out), name=name, compute=compute)
         return out
-    check_inplace(out, label)
+    check_inplace(out, label, views=True)
     node = None
     if need and out._dtype.category in _DIFF:
         replaced = {}
@@ -141,12 +252,15 @@ def _pointwise_out(row, args, out, inplace, name, label, compute):
             used = set().union(*(s[1] for s in _pointwise_spec(row) if s is not None))
             for i, a in enumerate(args):
                 if a is out and _POS[i] in used:
-                    replaced[id(a)] = plain(out).clone()
+                    # Recorded, so that a gradient using the old value differentiates through it.
+                    replaced[id(a)] = out.clone() if requires_grad(out) else plain(out).clone()
         node = _record_pointwise(row, args, out, label, replaced=replaced)
     elementwise(row, pargs, pargs[0] if args[0] is out else plain(out), inplace=True, name=name, compute=compute)
     if node is not None:
-        rebase(out, node)
+        cs = rebase_inplace(out, node)      # Note [view history] in _copyslices.py
         _save_result(node, out)
+        if cs is not None and node.pw[3] is not None:
+            node.pw = node.pw[:3] + (SavedViewResult(node.pw[3], cs),)
     return out
 
 
@@ -199,7 +313,7 @@ def reduce_handler(row, x, dim, keepdim, dtype, out, name, param):
     """``_reduce.reduce`` for a GradTensor input."""
     need = _STATE[0] and requires_grad(x)
     if out is not None:
-        if need:
+        if need or (_STATE[0] and requires_grad(out)):
             raise _out_error(name)
         reduce(row, plain(x), dim, keepdim, dtype=dtype, out=plain(out), name=name, param=param)
         return out

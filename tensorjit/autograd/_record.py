@@ -12,10 +12,12 @@ to the operand's dtype, so formulas need not.
 """
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from .. import _layouts
 from .._tensor import Tensor
-from .graph import (GRAD_CLASSES, Node, SavedTensor, _FREED, _STATE, check_version, edge, make_result, plain,
-                    requires_grad, version_of)
+from .graph import (GRAD_CLASSES, Node, SavedTensor, _FREED, _SEQ, _STATE, _get_data, accumulate_node,
+                    check_version, make_result, plain, requires_grad, version_of)
 
 _DIFF = (2, 3)  # float and complex dtype categories: the differentiable results
 
@@ -23,7 +25,7 @@ _DIFF = (2, 3)  # float and complex dtype categories: the differentiable results
 # PyTorch's node names where they are not the op's own (``true_divide`` records DivBackward0).
 _NAMES = {"true_divide": "Div", "t": "T", "getitem": "Index", "copy": "ToCopy", "mm": "Mm", "matmul": "Mm",
           "clamp_min": "ClampMin", "clamp_max": "ClampMax", "add_alpha": "Add", "sub_alpha": "Sub",
-          "amax": "Amax", "amin": "Amin", "max_dim": "Max", "min_dim": "Min", "setitem": "CopySlices",
+          "amax": "Amax", "amin": "Amin", "max_dim": "Max", "min_dim": "Min",
           "reduce_norm": "Norm", "linalg.det": "LinalgDet", "linalg.inv": "LinalgInvEx",
           "linalg.solve": "LinalgSolveEx", "linalg.cholesky": "LinalgCholeskyEx"}
 _CLASSES: dict = {}
@@ -38,18 +40,80 @@ def node_class(op):
     return cls
 
 
+def _getitem_class(args):
+    """The node of ``t[idx]``, named as PyTorch names it: IndexBackward0 for an advanced index
+    (a sequence, a bool, an array or a tensor that is not a 0-d integer), else the last view
+    PyTorch's indexing applies, dims left to right: Select (an integer), Slice (a slice: a lone
+    one always, one in a tuple unless it takes the whole dim), Unsqueeze (None), or Alias when
+    nothing remains (``t[...]``, ``t[:, :]``)."""
+    t, idx = args[0], args[1]
+    if type(idx) is slice:
+        return _GETITEM["Slice"]
+    items = idx if type(idx) is tuple else (idx,)
+    last = "Alias"
+    dim = 0
+    n_ell = len(t._shape) - sum(1 for i in items if i is not None and i is not Ellipsis)
+    for i in items:
+        if i is None:
+            last = "Unsqueeze"
+        elif i is Ellipsis:
+            dim += max(n_ell, 0)
+        elif type(i) is slice:
+            n = t._shape[dim] if dim < len(t._shape) else 0
+            start, stop, step = i.indices(n)
+            if not (start == 0 and stop == n and step == 1):
+                last = "Slice"
+            dim += 1
+        elif type(i).__name__ in ("bool", "bool_") or isinstance(i, (list, tuple)) or not _is_int_index(i):
+            return _GETITEM["Index"]
+        else:
+            last = "Select"
+            dim += 1
+    return _GETITEM[last]
+
+
+def _is_int_index(i):
+    if isinstance(i, Tensor):
+        return i._shape == () and i._dtype.category == 1
+    return hasattr(i, "__index__") and getattr(i, "ndim", 0) == 0
+
+
+# Per op, a function of the op's arguments choosing its node class (PyTorch names some ops'
+# nodes after the form of their arguments).
+_CLASS_OF = {"getitem": _getitem_class}
+
+
+_NO_EDGE = (None, 0)
+
+
+def _edge(t):
+    # graph.edge with the leaf's live AccumulateGrad read inline (every recorded op calls it).
+    if type(t) in GRAD_CLASSES:
+        m = t._ag
+        fn = m.grad_fn
+        if fn is not None:
+            return (fn, m.output_nr)
+        if m.requires_grad:
+            ref = m.acc
+            node = ref() if ref is not None else None
+            return (node if node is not None else accumulate_node(t), 0)
+    return _NO_EDGE
+
+
 class OpNode(Node):
     """The node of an op with a backward formula (see the module docstring)."""
 
+    versions = None
+    outputs = None
+    args = ()
+    kwargs = MappingProxyType({})
+
     def __init__(self, inputs, formula):
-        super().__init__([edge(t) for t in inputs])
+        self.next_functions = tuple([_edge(t) for t in inputs])
+        self._seq = next(_SEQ)
         self.formula = formula
         self.in_meta = [(t._shape, t._dtype) for t in inputs]
         self.inputs = inputs
-        self.versions = None
-        self.outputs = None
-        self.args = ()
-        self.kwargs = {}
 
     @property
     def needs_input_grad(self):
@@ -141,6 +205,28 @@ def sum_to(g, shape):
     return g
 
 
+_SET_DATA = Tensor.__dict__["_data"].__set__
+_new = object.__new__
+
+
+def alias(t):
+    """``plain(t)`` without the guarded ``_data`` read (ops pass every operand through here):
+    a plain Tensor over GradTensor ``t``'s storage and layout; anything else as is."""
+    cls = type(t)
+    if cls in GRAD_CLASSES:
+        if cls._plain_class is not Tensor:
+            return plain(t)
+        r = _new(Tensor)
+        _SET_DATA(r, _get_data(t))
+        r._shape = t._shape
+        r._strides = t._strides
+        r._offset = t._offset
+        r._dtype = t._dtype
+        r._dense = t._dense
+        return r
+    return t
+
+
 def _unwrap(args, kwargs):
     """Plain aliases for the GradTensors among ``args``/``kwargs`` (one level into lists and
     tuples), and the flat list of the original tensor operands."""
@@ -149,17 +235,19 @@ def _unwrap(args, kwargs):
     for a in args:
         if isinstance(a, Tensor):
             inputs.append(a)
-            pa.append(plain(a))
+            pa.append(alias(a))
         elif isinstance(a, (list, tuple)) and a and any(isinstance(x, Tensor) for x in a):
             inputs.extend(x for x in a if isinstance(x, Tensor))
-            pa.append(type(a)(plain(x) for x in a) if type(a) in (list, tuple) else [plain(x) for x in a])
+            pa.append(type(a)(alias(x) for x in a) if type(a) in (list, tuple) else [alias(x) for x in a])
         else:
             pa.append(a)
+    if not kwargs:
+        return pa, kwargs, inputs
     pk = {}
     for k, v in kwargs.items():
         if isinstance(v, Tensor):
             inputs.append(v)
-            pk[k] = plain(v)
+            pk[k] = alias(v)
         else:
             pk[k] = v
     return pa, pk, inputs
@@ -194,7 +282,7 @@ def register_op(name, fn, backward, *, view=False, saves_result=False):
         if backward is None:
             raise not_implemented(name)
         outs, rebuild = _outputs(out)
-        node = node_class(name)(inputs, backward_call)
+        node = (cls if class_of is None else class_of(args))(inputs, backward_call)
         node.args, node.kwargs = args, kwargs
         node.versions = [version_of(t) for t in inputs]
         node.out_meta = [(o._shape, o._dtype) if isinstance(o, Tensor) else None for o in outs]
@@ -211,12 +299,19 @@ def register_op(name, fn, backward, *, view=False, saves_result=False):
             node.outputs = [SavedTensor(o, True, i) if isinstance(o, Tensor) else None for i, o in enumerate(new)]
         return rebuild(new)
 
+    cls = node_class(name)
+    class_of = _CLASS_OF.get(name)
+
     def backward_call(node, grads):
         return backward(node, grads if node.n_outputs > 1 else grads[0], *node.args, **node.kwargs)
 
     handler.__name__ = name
     _layouts.register(name, "autograd")(handler)
     return handler
+
+
+_GETITEM = {k: type(k + "Backward0", (OpNode,), {}) for k in ("Select", "Slice", "Unsqueeze", "Alias")}
+_GETITEM["Index"] = node_class("getitem")
 
 
 def any_requires_grad(*xs):

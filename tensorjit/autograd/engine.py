@@ -185,7 +185,9 @@ def _run_node(node, grads, capture, captured, needed, accumulate, only, retain_g
             if g is None and i < len(node.out_meta) and node.out_meta[i] is not None:
                 from .._creation import zeros
                 shape, dtype = node.out_meta[i]
-                grads[i] = zeros(shape, dtype=dtype)
+                # on the device of the node's other gradients (CUDA graphs stay on the device)
+                dev = next((x.device for x in grads if x is not None), None)
+                grads[i] = zeros(shape, dtype=dtype, device=dev)
     outs = node.apply(grads)
     if node._hooks:
         for fn in list(node._hooks.values()):

@@ -20,9 +20,17 @@ import functools
 
 from .._tensor import Tensor
 from . import grad_mode
-from .graph import (GRAD_CLASSES, Node, SavedTensor, _FREED, _STATE, check_inplace, edge, make_result, plain,
-                    rebase, requires_grad, version_of)
+from .graph import (GRAD_CLASSES, Node, SavedTensor, ViewMeta, _FREED, _STATE, check_inplace, edge, make_result,
+                    plain, requires_grad, version_of)
+from ._copyslices import rebase_inplace
 from ._record import fit
+
+_DIRTY_VIEW = ("If your Function modifies inplace an input that is a view of another Tensor, your Function cannot "
+               "return more than one Tensor. This is not supported by the current autograd engine. You should either "
+               "make sure the input is not a view (using .clone() for example) or make your Function only return one "
+               "Tensor (potentially splitting it into two Functions: one doing the inplace that returns a single "
+               "Tensor and a second one that does the other operations). You can ask on the forum "
+               "https://discuss.pytorch.org/ if you need help to do this change.")
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction"]
 
@@ -201,8 +209,12 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 new.append(o)
                 continue
             if id(o) in dirty:
-                check_inplace(o, cls.__name__)
-                rebase(o, node, i)
+                check_inplace(o, cls.__name__, views=True)
+                if type(getattr(o, "_ag", None)) is ViewMeta and len(outs) > 1:
+                    raise RuntimeError(_DIRTY_VIEW)
+                # A dirty view rebases its base on a CopySlices (Note [view history]); ``k``: the
+                # view's place among the node's inputs, whose gradient goes back into the region.
+                rebase_inplace(o, node, i, _index(tensors, o))
             else:
                 if any(o is t for t in tensors) or type(o) in GRAD_CLASSES:
                     o = Tensor.detach(o)
@@ -241,14 +253,52 @@ class InplaceFunction(Function):
         self.inplace = inplace
 
 
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+class _DelayedError(Function):
+    """Passes ``x`` through as a node over ``inputs`` (the gradients a once-differentiable
+    backward was given); differentiating through it raises (PyTorch's DelayedError)."""
+
+    @staticmethod
+    def forward(ctx, x, *inputs):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(_TWICE)
+
+
 def once_differentiable(fn):
-    """Decorate a ``backward`` that is not itself differentiable: it runs in no-grad mode, and
-    its results do not require grad even under ``create_graph=True``."""
+    """Decorate a ``backward`` that is not itself differentiable: it runs in no-grad mode; under
+    ``create_graph=True`` its results carry a node that raises PyTorch's "trying to
+    differentiate twice" error when a second derivative reaches it (never a silent zero).
+
+    >>> import tensorjit as tj
+    >>> class Square(tj.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     @tj.autograd.once_differentiable
+    ...     def backward(ctx, g):
+    ...         x, = ctx.saved_tensors
+    ...         return 2 * x * g
+    >>> x = tj.tensor([3.], requires_grad=True)
+    >>> tj.autograd.grad(Square.apply(x), x)[0].tolist()
+    [6.0]
+    """
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with grad_mode.no_grad():
             res = fn(ctx, *args)
-        return res
+        grads = [a for a in args if isinstance(a, Tensor) and requires_grad(a)]
+        if not _STATE[0] or not grads:
+            return res
+        wrap = (lambda r: _DelayedError.apply(r, *grads) if isinstance(r, Tensor) and r._dtype.category in (2, 3)
+                else r)
+        return tuple(wrap(r) for r in res) if isinstance(res, tuple) else wrap(res)
     return wrapper
 
 

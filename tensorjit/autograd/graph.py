@@ -60,20 +60,26 @@ def _root(data):
 
 def version_of(t):
     """The version of ``t``'s storage (0 for a storage never written in place under autograd)."""
-    data = t._data
+    data = _get_data(t)
     if type(data) is not np.ndarray:
-        return 0
-    r = _root(data)
+        if type(data) is not _DEVICE_BUFFER[0]:
+            return 0
+        r = data    # Note [cuda version counter] in tensorjit/autograd/_cuda.py
+    else:
+        r = _root(data)
     e = _VERSIONS.get(id(r))
     return e[1] if e is not None and e[0]() is r else 0
 
 
 def bump(t):
     """Count one in-place write to ``t``'s storage."""
-    data = t._data
+    data = _get_data(t)
     if type(data) is not np.ndarray:
-        return
-    r = _root(data)
+        if type(data) is not _DEVICE_BUFFER[0]:
+            return
+        r = data    # Note [cuda version counter] in tensorjit/autograd/_cuda.py
+    else:
+        r = _root(data)
     k = id(r)
     e = _VERSIONS.get(k)
     if e is not None and e[0]() is r:
@@ -85,6 +91,19 @@ def bump(t):
         if cur is not None and cur[0] is ref:
             del _VERSIONS[k]
     _VERSIONS[k] = [weakref.ref(r, gone), 1]
+
+
+# The DeviceBuffer class, once a CUDA tensor met autograd (tensorjit/autograd/_cuda.py).
+_DEVICE_BUFFER = [None]
+
+
+def _cuda():
+    """tensorjit/autograd/_cuda.py, loaded when a CUDA tensor first meets autograd."""
+    from . import _cuda as mod
+    if _DEVICE_BUFFER[0] is None:
+        from .._storage import DeviceBuffer
+        _DEVICE_BUFFER[0] = DeviceBuffer
+    return mod
 
 
 def _install():
@@ -112,6 +131,49 @@ class AutogradMeta:
         self.hooks = None       # leaf hooks, run by AccumulateGrad: {id: fn}
         self.acc = None         # weakref to the leaf's AccumulateGrad node
         self.view_of = None     # the base tensor of a view recorded by autograd
+
+
+_FN_SLOT = AutogradMeta.__dict__["grad_fn"]
+
+
+class ViewMeta(AutogradMeta):
+    """The autograd state of a view recorded by autograd (Note [view history] in _copyslices.py):
+    ``view_of`` is the ROOT base, ``geometry`` the view's (shape, strides, offset), ``version``
+    the storage version its ``grad_fn`` was made at, ``multi`` whether it comes from an op
+    returning several views (split, chunk), which PyTorch forbids writing to in place."""
+
+    __slots__ = ("geometry", "version", "multi")
+
+    def __init__(self, t, node, nr, parent):
+        pm = parent._ag
+        root, multi = (pm.view_of, pm.multi) if type(pm) is ViewMeta else (parent, False)
+        self.requires_grad = False
+        self.grad = None
+        _FN_SLOT.__set__(self, node)
+        self.output_nr = nr
+        self.retains_grad = False
+        self.hooks = None
+        self.acc = None
+        self.view_of = root
+        self.geometry = (t._shape, t._strides, t._offset)
+        self.version = version_of(t)
+        self.multi = multi or node.n_outputs > 1
+
+    @property
+    def grad_fn(self):
+        # A write to the storage since this view's history was made (through the base or
+        # another view) replaces that history by one read off the base's (PyTorch regenerates
+        # a view's grad_fn lazily from its base's version the same way).
+        fn = _FN_SLOT.__get__(self)
+        if version_of(self.view_of) != self.version:
+            from ._copyslices import regenerate
+            fn = regenerate(self, fn)
+        return fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        _FN_SLOT.__set__(self, node)
+        self.version = version_of(self.view_of)
 
 
 def init_meta(t):
@@ -179,10 +241,8 @@ class GradTensor(Tensor):
             mod = sys._getframe(1).f_globals.get("__name__", "")
             if mod.startswith("tensorjit") and not mod.startswith(_AWARE):
                 # An op computing through NumPy (Note [storage guard]): fine without grad mode.
-                if not _STATE[0]:
+                if not _STATE[0] or not refused_read():
                     return Tensor.numpy(self)
-                from ._record import not_implemented
-                raise not_implemented(_caller_op())
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
         return Tensor.numpy(self)
@@ -233,6 +293,10 @@ def _rebuild_grad(arr, requires_grad):
 
 
 GRAD_CLASSES = {GradTensor}
+# The plain class a grad class turns back into (``requires_grad_(False)``, ``detach_()``); the
+# CUDA one joins when loaded. Subclasses (nn.Parameter) keep their class.
+_PLAIN = {GradTensor: Tensor}
+GradTensor._plain_class = Tensor     # what Tensor.detach makes of it (CudaGradTensor: CudaTensor)
 _layouts.register_class(GradTensor)
 
 
@@ -241,7 +305,9 @@ _layouts.register_class(GradTensor)
 #     aliases to the dense code. Any other module reading ``_data`` of a tensor that requires
 #     grad, while grad mode is on, is an op without a derivative about to drop the gradient:
 #     the read raises "<op>: differentiation is not implemented yet", naming the public
-#     function the user called. Modules that handle such tensors knowingly are listed here.
+#     function the user called. Modules that handle such tensors knowingly are listed here,
+#     and ops whose results PyTorch never differentiates (indices, masks, counts, histograms)
+#     in NONDIFFERENTIABLE: they read the storage as a plain tensor's and return plain results.
 _SLOT = Tensor.__dict__["_data"]
 _get_data = _SLOT.__get__
 _AWARE = ("tensorjit._tensor", "tensorjit.autograd", "tensorjit._layouts", "tensorjit.nn.parameter",
@@ -258,17 +324,29 @@ def _guarded_data(self):
         if m is not None and (m.requires_grad or m.grad_fn is not None):
             mod = sys._getframe(1).f_globals.get("__name__", "")
             if mod.startswith("tensorjit") and not mod.startswith(_AWARE):
-                from ._record import not_implemented
-                raise not_implemented(_caller_op())
+                refused_read()
     return _get_data(self)
 
 
 _WRAPPERS = frozenset({"op", "r", "operator", "op_", "wrapper", "inner", "f", "method", "cast", "fn", "handler"})
+NONDIFFERENTIABLE = frozenset({"argsort", "bucketize", "searchsorted", "isin", "histc", "histogram",
+                               "count_nonzero", "nonzero", "argwhere", "equal", "allclose", "isclose"})
 
 
-def _caller_op():
+def refused_read():
+    """Raise "<op>: differentiation is not implemented yet" for the public op reading a tensor
+    that requires grad, unless its results are never differentiable (Note [storage guard]);
+    returns False when the read may go on."""
+    op = _caller_op(3)
+    if op in NONDIFFERENTIABLE:
+        return False
+    from ._record import not_implemented
+    raise not_implemented(op)
+
+
+def _caller_op(skip=2):
     """The public tensorjit function the user called: the outermost tensorjit frame's name."""
-    f = sys._getframe(2)
+    f = sys._getframe(skip)
     name = "this op"
     while f is not None:
         mod = f.f_globals.get("__name__", "")
@@ -281,7 +359,14 @@ def _caller_op():
     return name
 
 
-GradTensor._data = property(_guarded_data, _SLOT.__set__)
+def _set_data(self, value):
+    _SLOT.__set__(self, value)
+    if type(value) is not np.ndarray:
+        # Re-pointed at device storage (nn.Parameter moved by Module.to): the class's CUDA twin.
+        self.__class__ = _cuda().cuda_twin(type(self))
+
+
+GradTensor._data = property(_guarded_data, _set_data)
 
 
 def is_grad(t):
@@ -312,9 +397,8 @@ def _check_can_require(t, op="requires_grad_", factory=False):
         # PyTorch's two messages: the factories' and requires_grad_()'s.
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients" if factory
                            else "only Tensors of floating point dtype can require gradients")
-    if t.is_cuda:
-        raise NotImplementedError(f"{op}: autograd is not implemented for CUDA tensors yet; move the tensor to the "
-                                  "CPU with .cpu() first")
+    if type(t) is not Tensor and t.is_cuda:
+        _cuda()     # Note [cuda grad tensors]
 
 
 def set_requires_grad(t, value, factory=False):
@@ -333,8 +417,8 @@ def set_requires_grad(t, value, factory=False):
                                    "var_no_grad = var.detach().")
             return
         m.requires_grad = value
-        if not value and type(t) is GradTensor:
-            t.__class__ = Tensor
+        if not value and type(t) in _PLAIN:
+            t.__class__ = _PLAIN[type(t)]
         return
     if not value:
         return
@@ -344,7 +428,7 @@ def set_requires_grad(t, value, factory=False):
     _install()
     m = _meta(t)
     m.requires_grad = True
-    t.__class__ = GradTensor
+    t.__class__ = GradTensor if type(t) is Tensor else _cuda().grad_class(t)
 
 
 def set_grad(t, value):
@@ -373,22 +457,17 @@ def detach_(t):
         m.grad_fn = None
         m.requires_grad = False
         m.output_nr = 0
-        if type(t) is GradTensor:
-            t.__class__ = Tensor
+        if type(t) in _PLAIN:
+            t.__class__ = _PLAIN[type(t)]
     return t
 
 
 def make_result(t, node, nr=0, view_of=None):
     """Turn the fresh plain result ``t`` into the ``nr``-th output of ``node``."""
-    if type(t) is not Tensor:
-        raise NotImplementedError(f"{node.name()}: autograd is not implemented for CUDA tensors yet; move the "
-                                  "tensors to the CPU with .cpu() first")
+    cls = GradTensor if type(t) is Tensor else _cuda().grad_class(t)
     _install()
-    m = AutogradMeta(False, node, nr)
-    if view_of is not None:
-        m.view_of = view_of
-    t._ag = m
-    t.__class__ = GradTensor
+    t._ag = AutogradMeta(False, node, nr) if view_of is None else ViewMeta(t, node, nr, view_of)
+    t.__class__ = cls
     return t
 
 
@@ -398,23 +477,39 @@ def rebase(t, node, nr=0):
     m.grad_fn = node
     m.output_nr = nr
     if type(t) not in GRAD_CLASSES:
-        t.__class__ = GradTensor
+        t.__class__ = GradTensor if type(t) is Tensor else _cuda().grad_class(t)
 
 
-def check_inplace(t, name):
-    """PyTorch's refusals for an in-place op on ``t`` while grad mode is on."""
+def check_inplace(t, name, views=False):
+    """PyTorch's refusals for an in-place op on ``t`` while grad mode is on; ``views``: the
+    caller rebases a written view's base (``_copyslices.rebase_inplace``), so a view of a
+    tensor with history may be written (otherwise that raises)."""
     if type(t) in GRAD_CLASSES and _STATE[0]:
         m = t._ag
-        if m.grad_fn is None and m.requires_grad:
+        if type(m) is ViewMeta:
+            if m.multi:
+                fn = _FN_SLOT.__get__(m)
+                raise RuntimeError(f"Output {m.output_nr} of {_op_name(fn)} is a view and is being modified "
+                                   "inplace. This view is the output of a function that returns multiple views. "
+                                   "Such functions do not allow the output views to be modified inplace. You "
+                                   "should replace the inplace operation by an out-of-place one.")
+            base = m.view_of
+            if requires_grad(base):
+                if base.is_leaf:
+                    raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being used in "
+                                       "an in-place operation.")
+                if not views:
+                    raise RuntimeError(f"{name}: in-place operations on a view of a tensor that requires grad "
+                                       "are not implemented yet; clone() the view first")
+        elif m.grad_fn is None and m.requires_grad:
             raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        base = m.view_of
-        if base is not None and requires_grad(base):
-            if base.is_leaf:
-                raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being used in an "
-                                   "in-place operation.")
-            raise RuntimeError(f"{name}: in-place operations on a view of a tensor that requires grad are not "
-                               "implemented yet; clone() the view first")
+
+
+def _op_name(node):
+    """PyTorch's name of the op behind ``node`` in messages ("Split" for SplitBackward0)."""
+    n = node.name() if node is not None else ""
+    return n[:-len("Backward0")] if n.endswith("Backward0") else n
 
 
 # -- graph nodes --------------------------------------------------------------------------------
@@ -429,17 +524,18 @@ class Node:
     """One recorded op in the graph: ``next_functions`` are ``(node, output index)`` pairs, one per
     differentiable input (``(None, 0)`` for an input that does not require grad)."""
 
+    # Class-level defaults, set on the instance only when they change (one op records one node).
     n_outputs = 1
+    _released = False
+    _pre_hooks = None       # output index -> {id: fn} (tensor hooks of non-leaf outputs)
+    _hooks = None           # {id: fn(grad_inputs, grad_outputs)}
+    _node_pre_hooks = None
+    _retained = None        # output index -> weakref of a tensor that retains its grad
+    out_meta = ()           # (shape, dtype) per output, to materialise missing grads
 
     def __init__(self, edges=()):
         self.next_functions = tuple(edges)
         self._seq = next(_SEQ)
-        self._released = False
-        self._pre_hooks = None      # output index -> {id: fn} (tensor hooks of non-leaf outputs)
-        self._hooks = None          # {id: fn(grad_inputs, grad_outputs)}
-        self._node_pre_hooks = None
-        self._retained = None       # output index -> weakref of a tensor that retains its grad
-        self.out_meta = ()          # (shape, dtype) per output, to materialise missing grads
 
     def name(self):
         return type(self).__name__
@@ -535,7 +631,8 @@ class AccumulateGrad(Node):
         elif requires_grad(m.grad):
             m.grad = m.grad + g
         else:
-            m.grad.add_(g)
+            from ._pointwise import add_into
+            add_into(m.grad, g)
         return ()
 
 
@@ -599,7 +696,7 @@ def check_version(v, expected, producer=None, nr=0):
         else producer.name() if producer is not None else ""
     where = f", which is output {nr} of {op}," if producer is not None else ""
     raise RuntimeError(
-        "One of the variables needed for gradient computation has been modified by an inplace operation: "
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[tensorjit.{_legacy(v)} {list(v._shape)}]{where} is at version {now}; expected version {expected} "
         "instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. "
         "The variable in question was changed in there or anywhere later. Good luck!")
