@@ -406,3 +406,148 @@ def test_dlpack_round_trip_through_the_namespace():
     t = xp.from_dlpack(a)
     assert t.data_ptr() == a.ctypes.data
     assert xp.from_dlpack(t) is t
+
+
+# The standard's "Special Cases" for floor_divide (IEEE floating operands): infinities give
+# floor(x1 / x2), not PyTorch's NaN and -1.
+FLOOR_DIVIDE_SPECIAL = [
+    (math.inf, 2.0, math.inf), (math.inf, -2.0, -math.inf), (-math.inf, 2.0, -math.inf),
+    (-math.inf, -2.0, math.inf), (1.0, math.inf, 0.0), (1.0, -math.inf, -0.0), (-1.0, math.inf, -0.0),
+    (-1.0, -math.inf, 0.0), (math.inf, -math.inf, math.nan), (0.0, 0.0, math.nan), (5.0, 0.0, math.inf),
+    (5.0, -0.0, -math.inf), (-5.0, 0.0, -math.inf), (0.0, 3.0, 0.0), (-0.0, 3.0, -0.0),
+    (0.0, -3.0, -0.0), (math.nan, 1.0, math.nan),
+]
+
+
+def _same_float(got, want):
+    if math.isnan(want):
+        return math.isnan(got)
+    return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_floor_divide_special_cases_follow_the_standard(dtype):
+    d = getattr(xp, dtype)
+    x1 = xp.asarray([c[0] for c in FLOOR_DIVIDE_SPECIAL], dtype=d)
+    x2 = xp.asarray([c[1] for c in FLOOR_DIVIDE_SPECIAL], dtype=d)
+    got = xp.floor_divide(x1, x2)
+    assert got.dtype == d and got.shape == x1.shape
+    for g, (a, b, want) in zip(got.tolist(), FLOOR_DIVIDE_SPECIAL):
+        assert _same_float(g, want), (a, b, g, want)
+    # broadcast scalar operand, and the right operand infinite
+    assert _same_float(xp.floor_divide(xp.asarray([3.0], dtype=d), -math.inf).tolist()[0], -0.0)
+
+
+def test_floor_divide_finite_values_unchanged():
+    a = np.array([7.0, -7.0, 1.0, 7.5, -0.5, 1e300])
+    b = np.array([2.0, 2.0, 0.1, -2.0, 3.0, 1e-10])
+    _eq(xp.floor_divide(xp.asarray(a), xp.asarray(b)), np.floor_divide(a, b))
+    assert xp.floor_divide(xp.asarray([7, -7]), 2).tolist() == [3, -4]
+
+
+# remainder: "the result has the same sign as x2" (zeros included), as Python's %.
+REMAINDER_ZEROS = [(-0.0, 5.0, 0.0), (0.0, -5.0, -0.0), (4.0, -2.0, -0.0), (-4.0, 2.0, 0.0),
+                   (0.0, 5.0, 0.0), (-0.0, -5.0, -0.0)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_remainder_zero_takes_the_sign_of_x2(dtype):
+    d = getattr(xp, dtype)
+    got = xp.remainder(xp.asarray([c[0] for c in REMAINDER_ZEROS], dtype=d),
+                       xp.asarray([c[1] for c in REMAINDER_ZEROS], dtype=d))
+    assert got.dtype == d
+    for g, (a, b, want) in zip(got.tolist(), REMAINDER_ZEROS):
+        assert _same_float(g, want) and _same_float(g, a % b), (a, b, g)
+    a = np.array([7.0, -7.0, 7.0, -7.5, np.inf, 3.0, np.nan])
+    b = np.array([3.0, 3.0, -3.0, 2.0, 2.0, np.inf, 1.0])
+    with np.errstate(all="ignore"):
+        _eq(xp.remainder(xp.asarray(a), xp.asarray(b)), np.remainder(a, b))
+    assert xp.remainder(xp.asarray([7, -7]), 3).tolist() == [1, 2]
+
+
+def test_inspection_devices_is_a_list():
+    info = xp.__array_namespace_info__()
+    devs = info.devices()
+    assert isinstance(devs, list) and devs[0] == info.default_device()
+
+
+@pytest.mark.parametrize("num", [0, 1, 3, 7, 10])
+def test_linspace_without_endpoint_is_a_prefix_of_one_more_with_it(num):
+    # The standard: linspace(a, b, num, endpoint=False) equals the first num values of
+    # linspace(a, b, num + 1) (exactly, element for element).
+    got = xp.linspace(0.0, 1.0, num, endpoint=False, dtype=xp.float64)
+    full = xp.linspace(0.0, 1.0, num + 1, dtype=xp.float64)
+    assert got.shape == (num,) and got.dtype == xp.float64
+    assert got.tolist() == full.tolist()[:num]
+    np.testing.assert_allclose(got.numpy(), np.linspace(0.0, 1.0, num, endpoint=False), rtol=1e-15, atol=0)
+
+
+# Products promote like every other binary function ("type promotion rules" in each of their
+# Returns sections); PyTorch's kernels ask equal dtypes, so the namespace promotes first.
+@pytest.mark.parametrize("a,b,r", [("uint8", "uint16", "uint16"), ("int8", "int16", "int16"),
+                                   ("float32", "float64", "float64")])
+def test_products_promote_mixed_dtypes(a, b, r):
+    da, db, dr = getattr(xp, a), getattr(xp, b), getattr(xp, r)
+    m1 = np.arange(6).reshape(2, 3)
+    m2 = np.arange(6).reshape(3, 2)
+    got = xp.matmul(xp.asarray(m1, dtype=da), xp.asarray(m2, dtype=db))
+    _eq(got, m1 @ m2, dr)
+    _eq(xp.linalg.matmul(xp.asarray(m1, dtype=da), xp.asarray(m2, dtype=db)), m1 @ m2, dr)
+    _eq(xp.tensordot(xp.asarray(m1, dtype=da), xp.asarray(m2, dtype=db), axes=1), np.tensordot(m1, m2, 1), dr)
+    v1, v2 = np.array([1, 2, 3]), np.array([4, 5, 7])
+    _eq(xp.linalg.cross(xp.asarray(v1, dtype=da), xp.asarray(v2, dtype=db)), np.cross(v1, v2).astype(r), dr)
+    _eq(xp.vecdot(xp.asarray(m1, dtype=da), xp.asarray(v1, dtype=db)), m1 @ v1, dr)
+
+
+def test_vecdot_keeps_the_promoted_integer_dtype():
+    # vecdot's result dtype is the promotion of its inputs (not a widened sum dtype); uint8
+    # arithmetic wraps like every other uint8 operation.
+    got = xp.vecdot(xp.asarray([200, 100], dtype=xp.uint8), xp.asarray([1, 1], dtype=xp.uint8))
+    assert got.dtype == xp.uint8 and got.shape == () and int(got) == (300 % 256)
+    assert xp.vecdot(xp.ones((2, 3), dtype=xp.int16), xp.ones(3, dtype=xp.int16)).dtype == xp.int16
+
+
+def test_sign_of_a_complex_zero_is_positive_zero():
+    # The standard's special case: "If a is either -0 or +0 and b is either -0 or +0, the result
+    # is 0 + 0j" (the sign bits of the input zeros do not carry over).
+    z = xp.asarray([complex(-0.0, 0.0), complex(0.0, -0.0), complex(-0.0, -0.0), 3 - 4j], dtype=xp.complex128)
+    got = xp.sign(z).tolist()
+    for g in got[:3]:
+        assert g == 0 and math.copysign(1.0, g.real) == 1.0 and math.copysign(1.0, g.imag) == 1.0
+    assert abs(got[3] - (3 - 4j) / 5) < 1e-15
+
+
+# 0-d arrays take part in promotion like any other array (the standard has no PyTorch-style
+# "dimensionless tensors yield" rule): uint16 0-d with uint8 1-d is uint16.
+@pytest.mark.parametrize("name", ["add", "multiply", "subtract", "maximum", "less"])
+@pytest.mark.parametrize("d0,d1,want", [("uint16", "uint8", "uint16"), ("float64", "float32", "float64")])
+def test_zero_dim_arrays_promote_like_any_other(name, d0, d1, want):
+    f = getattr(xp, name)
+    a = xp.asarray(3, dtype=getattr(xp, d0))
+    b = xp.asarray([1, 2], dtype=getattr(xp, d1))
+    for r in (f(a, b), f(b, a)):
+        assert r.shape == (2,)
+        assert r.dtype == (xp.bool if name == "less" else getattr(xp, want))
+
+
+def test_clip_result_has_the_broadcast_shape_of_x_and_its_bounds():
+    # "the returned array must have a shape determined by broadcasting x, min and max"
+    r = xp.clip(xp.asarray(5.0, dtype=xp.float64), xp.asarray([1.0, 7.0], dtype=xp.float64), None)
+    assert r.shape == (2,) and r.tolist() == [5.0, 7.0]
+    r = xp.clip(xp.asarray([5.0], dtype=xp.float64), xp.asarray([[1.0], [9.0]], dtype=xp.float64),
+                xp.asarray(10.0, dtype=xp.float64))
+    assert r.shape == (2, 1) and r.tolist() == [[5.0], [9.0]]
+    assert r.dtype == xp.float64
+
+
+@pytest.mark.parametrize("shape,axis", [((0, 0, 0, 0), None), ((2, 0), 1), ((2, 0), 0), ((0, 3), (0, 1))])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_all_any_of_empty_arrays(shape, axis, keepdims):
+    # all() over nothing is True and any() is False, whatever the empty layout (here also the
+    # broadcast result of a comparison of empty arrays).
+    a = np.zeros(shape)
+    x = xp.less(xp.asarray(a), xp.asarray(np.zeros(shape[-1:])))
+    for f, nf in ((xp.all, np.all), (xp.any, np.any)):
+        got, want = f(x, axis=axis, keepdims=keepdims), nf(a < 0, axis=axis, keepdims=keepdims)
+        assert got.dtype == xp.bool and got.shape == want.shape
+        assert got.tolist() == want.tolist()

@@ -134,9 +134,9 @@ def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True):
         return _tj.complex(re, im) if hasattr(_tj, "complex") else re.to(dtype) + im.to(dtype) * 1j
     if endpoint:
         return _tj.linspace(start, stop, num, **_kw(dtype, device))
-    step = (stop - start) / num if num else 0
-    return _tj.linspace(start, stop - step, num, **_kw(dtype, device)) if num > 1 else \
-        _tj.full((num,), start, **_kw(dtype or _tj.get_default_dtype(), device))
+    # The standard defines endpoint=False as the first ``num`` values of ``num + 1`` with the
+    # endpoint: take exactly those (a shorter linspace rounds its midpoint differently).
+    return _tj.linspace(start, stop, num + 1, **_kw(dtype, device))[:num]
 
 
 def meshgrid(*arrays, indexing="xy"):

@@ -202,7 +202,7 @@ class Info:
         out = [_tj.device("cpu")]
         if cuda.is_available():
             out += [_tj.device("cuda", i) for i in range(cuda.device_count())]
-        return tuple(out)
+        return out          # the standard asks a list
 
     def default_dtypes(self, *, device=None):
         f = _tj.get_default_dtype()

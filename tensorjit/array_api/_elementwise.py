@@ -11,7 +11,7 @@ import tensorjit as _tj
 from tensorjit import _dtypes
 from tensorjit._tensor import Tensor
 
-from ._dtypes import scalar_fits
+from ._dtypes import promote, scalar_fits
 
 UNARY = {
     "abs": "abs", "acos": "acos", "acosh": "acosh", "asin": "asin", "asinh": "asinh", "atan": "atan",
@@ -25,11 +25,11 @@ UNARY = {
 BINARY = {
     "add": "add", "atan2": "atan2", "bitwise_and": "bitwise_and", "bitwise_left_shift": "bitwise_left_shift",
     "bitwise_or": "bitwise_or", "bitwise_right_shift": "bitwise_right_shift", "bitwise_xor": "bitwise_xor",
-    "copysign": "copysign", "divide": "true_divide", "equal": "eq", "floor_divide": "floor_divide",
+    "copysign": "copysign", "divide": "true_divide", "equal": "eq",
     "greater": "gt", "greater_equal": "ge", "hypot": "hypot", "less": "lt", "less_equal": "le",
     "logaddexp": "logaddexp", "logical_and": "logical_and", "logical_or": "logical_or",
     "logical_xor": "logical_xor", "maximum": "maximum", "minimum": "minimum", "multiply": "mul",
-    "nextafter": "nextafter", "not_equal": "ne", "pow": "pow", "remainder": "remainder", "subtract": "sub",
+    "nextafter": "nextafter", "not_equal": "ne", "pow": "pow", "subtract": "sub",
 }
 
 
@@ -51,7 +51,12 @@ def operands(x1, x2, op):
     """Both operands as tensors; a Python scalar takes the other operand's dtype."""
     a, b = isinstance(x1, Tensor), isinstance(x2, Tensor)
     if a and b:
-        return x1, x2
+        if x1.dtype is x2.dtype:
+            return x1, x2
+        # The standard promotes 0-d arrays like any other (PyTorch lets a 0-d tensor of the
+        # same kind yield: uint16 0-d + uint8 1-d would stay uint8), so cast both up front.
+        d = promote(x1.dtype, x2.dtype, op)
+        return (x1 if x1.dtype is d else x1.to(d)), (x2 if x2.dtype is d else x2.to(d))
     if a:
         return x1, scalar_as(x2, x1.dtype, op)
     if b:
@@ -97,7 +102,9 @@ def sign(x, /):
     """
     x = _array(x, "sign")
     if x.dtype.category == _dtypes.COMPLEX:
-        return _tj.sgn(x)
+        # The standard: a zero (of either sign in either part) gives exactly 0 + 0j.
+        r = _tj.sgn(x)
+        return _tj.where(_tj.eq(x, 0), _tj.zeros_like(r), r)
     r = _tj.sign(x)
     # The standard keeps NaN (PyTorch's sign gives 0 for it).
     return _tj.where(_tj.isnan(x), x, r) if x.dtype.category == _dtypes.FLOAT else r
@@ -144,7 +151,45 @@ def clip(x, /, min=None, max=None):
         r = op(r, bound if bound.dtype is x.dtype else bound.to(x.dtype))
     if r.dtype is not x.dtype:
         r = r.to(x.dtype)
-    return r.clone() if r is x else r.expand(*x.shape) if tuple(r.shape) != tuple(x.shape) else r
+    # The result has the broadcast shape of x and the array bounds (not always x's own shape).
+    shape = tuple(_tj.broadcast_shapes(x.shape, *[tuple(b.shape) for b in (min, max) if isinstance(b, Tensor)]))
+    return r.clone() if r is x else r.expand(*shape) if tuple(r.shape) != shape else r
 
 
-FUNCTIONS.update(positive=positive, sign=sign, real=real, imag=imag, round=round, clip=clip)
+def floor_divide(x1, x2, /):
+    """``x1 // x2`` element-wise, with the standard's special cases for infinite operands.
+
+    PyTorch's ``floor_divide`` (``x1 - fmod(x1, x2)`` based) gives NaN for ``inf // 2`` and
+    ``-1`` for ``1 // -inf``; the standard asks ``floor(x1 / x2)`` there: ``+inf`` and ``-0``.
+    Finite operands keep PyTorch's (and Python's) exact result.
+
+    >>> import tensorjit.array_api as xp
+    >>> xp.floor_divide(xp.asarray([7., xp.inf, 1.]), xp.asarray([2., 2., -xp.inf])).tolist()
+    [3.0, inf, -0.0]
+    """
+    a, b = operands(x1, x2, "floor_divide")
+    r = _tj.floor_divide(a, b)
+    if r.dtype.category != _dtypes.FLOAT:
+        return r
+    return _tj.where(_tj.logical_or(_tj.isinf(a), _tj.isinf(b)), _tj.floor(_tj.true_divide(a, b)), r)
+
+
+def remainder(x1, x2, /):
+    """``x1 % x2`` element-wise; a zero result takes the sign of ``x2``, as the standard says.
+
+    (PyTorch keeps the sign of ``x1`` for zeros: ``remainder(-0., 5.)`` is ``-0.``; the standard
+    and Python give ``+0.``.)
+
+    >>> import tensorjit.array_api as xp
+    >>> xp.remainder(xp.asarray([-0., 0., 7.]), xp.asarray([5., -5., -2.])).tolist()
+    [0.0, -0.0, -1.0]
+    """
+    a, b = operands(x1, x2, "remainder")
+    r = _tj.remainder(a, b)
+    if r.dtype.category != _dtypes.FLOAT:
+        return r
+    return _tj.where(_tj.eq(r, 0), _tj.copysign(r, b), r)
+
+
+FUNCTIONS.update(positive=positive, sign=sign, real=real, imag=imag, round=round, clip=clip,
+                 floor_divide=floor_divide, remainder=remainder)

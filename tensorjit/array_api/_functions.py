@@ -9,6 +9,7 @@ import tensorjit as _tj
 from tensorjit import _dtypes
 from tensorjit._tensor import Tensor
 
+from ._dtypes import promote
 from ._elementwise import operands, scalar_as
 
 
@@ -369,16 +370,28 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
 
 
 # -- utility ------------------------------------------------------------------------------
+def _empty_logical(x, axes, keepdims, value):
+    # An empty input reduces to the operation's identity without a kernel (the reduction
+    # planner does not take some empty layouts, e.g. a broadcast (0, 0, 0, 0) comparison).
+    norm = {a % x.ndim for a in axes}
+    shape = tuple(1 if i in norm else n for i, n in enumerate(x.shape) if keepdims or i not in norm)
+    return _tj.full(shape, value, dtype=_tj.bool)
+
+
 def all(x, /, *, axis=None, keepdims=False):
-    """Whether every element over ``axis`` is true."""
+    """Whether every element over ``axis`` is true (``True`` over an empty axis)."""
     axes = _axes(axis, x.ndim)
+    if axes and x.numel() == 0:
+        return _empty_logical(x, axes, keepdims, True)
     b = x if x.dtype is _tj.bool else x != 0
     return _tj.all(b, axes, keepdims) if axes else b.clone()
 
 
 def any(x, /, *, axis=None, keepdims=False):
-    """Whether any element over ``axis`` is true."""
+    """Whether any element over ``axis`` is true (``False`` over an empty axis)."""
     axes = _axes(axis, x.ndim)
+    if axes and x.numel() == 0:
+        return _empty_logical(x, axes, keepdims, False)
     b = x if x.dtype is _tj.bool else x != 0
     return _tj.any(b, axes, keepdims) if axes else b.clone()
 
@@ -389,11 +402,23 @@ def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
 
 
 # -- linear algebra in the main namespace ---------------------------------------------------
+def promoted(x1, x2, op):
+    """Both arrays in the dtype the standard's promotion gives them (PyTorch's products insist
+    on equal dtypes; the standard promotes, e.g. ``uint8 @ uint16`` is ``uint16``)."""
+    d = promote(x1.dtype, x2.dtype, op)
+    return (x1 if x1.dtype is d else x1.to(d)), (x2 if x2.dtype is d else x2.to(d))
+
+
 def matmul(x1, x2, /):
-    """Matrix product with broadcasting (0-d operands refused)."""
+    """Matrix product with broadcasting (0-d operands refused; mixed dtypes promoted).
+
+    >>> import tensorjit.array_api as xp
+    >>> xp.matmul(xp.ones((1, 2), dtype=xp.uint8), xp.ones((2, 1), dtype=xp.uint16)).dtype
+    tensorjit.uint16
+    """
     if x1.ndim == 0 or x2.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension")
-    return _tj.matmul(x1, x2)
+    return _tj.matmul(*promoted(x1, x2, "matmul"))
 
 
 def matrix_transpose(x, /):
@@ -407,7 +432,7 @@ def tensordot(x1, x2, /, *, axes=2):
     """Sum of products over ``axes`` (a count or two sequences of axes)."""
     if not isinstance(axes, int):
         axes = [list(axes[0]), list(axes[1])]
-    return _tj.tensordot(x1, x2, axes)
+    return _tj.tensordot(*promoted(x1, x2, "tensordot"), axes)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -417,4 +442,6 @@ def vecdot(x1, x2, /, *, axis=-1):
     a, b = _tj.broadcast_tensors(x1, x2)
     if a.shape[axis] != x1.shape[axis] or b.shape[axis] != x2.shape[axis]:
         raise ValueError("vecdot: the contracted axis may not be broadcast")
-    return _tj.sum(a * b, axis)
+    p = a * b
+    # The result keeps the promoted dtype (PyTorch's sum would widen integers to int64).
+    return _tj.sum(p, axis, dtype=p.dtype)

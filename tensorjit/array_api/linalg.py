@@ -12,7 +12,7 @@ import math
 import tensorjit as _tj
 from tensorjit import _dtypes
 
-from ._functions import matmul, matrix_transpose, tensordot, vecdot  # noqa: F401  (part of linalg)
+from ._functions import matmul, matrix_transpose, promoted, tensordot, vecdot  # noqa: F401  (part of linalg)
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet", "solve", "svd",
@@ -23,7 +23,7 @@ def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis`` (broadcasting the rest)."""
     if x1.shape[axis] != 3 or x2.shape[axis] != 3:
         raise ValueError("cross: the axis must have size 3 in both arrays")
-    a, b = _tj.broadcast_tensors(x1, x2)
+    a, b = _tj.broadcast_tensors(*promoted(x1, x2, "cross"))
     return _tj.cross(a, b, dim=axis)
 
 
