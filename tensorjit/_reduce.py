@@ -256,6 +256,13 @@ def into(row, x, kept, rdims, compute, out_dtype, data, off, kstrides, n_out, n_
         # second result goes to a scratch array laid out like ``data``.
         out2_dtype = second_dtype(row, compute)
         data2 = allocate(len(data), out2_dtype)
+    if n_red == 0 and len(rdims) > 1:
+        # Nothing to reduce: every output is the identity, and any empty layout gives it; reduce
+        # one empty dim (several zero-size dims need not collapse to one).
+        from ._creation import empty
+        nk = len(kept)
+        x = empty(tuple(x._shape[d] for d in kept) + (0,), dtype=x._dtype)
+        kept, rdims = tuple(range(nk)), (nk,)
     k = kernel(row, x._dtype, compute, out_dtype, out2_dtype)
     if row.combine in opdefs.ELEMENTWISE and kept and rdims:
         cm = _cols_meta(x, kept, rdims, kstrides, off)

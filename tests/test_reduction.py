@@ -296,3 +296,13 @@ def test_column_kernel_layouts_and_out():
     got = tj.from_numpy(w).sum(0)
     assert got.dtype == tj.float32
     np.testing.assert_allclose(got.numpy(), ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(0, 0, 0, 0), (0, 2, 0, 3)])
+def test_reducing_several_empty_dims_gives_the_identity(shape):
+    # Zero-size dims need not collapse into one: the reduction still writes each identity.
+    x, b = tj.zeros(shape), tj.zeros(shape, dtype=tj.bool)
+    assert tj.any(b).item() is False and tj.all(b).item() is True
+    assert x.sum().item() == 0.0 and x.prod().item() == 1.0
+    assert tj.any(b, dim=(0, 2)).shape == (shape[1], shape[3]) and not tj.any(b, dim=(0, 2)).any()
+    assert (x.sum(dim=(0, 2)) == 0).all() and (x.prod(dim=(0, 2)) == 1).all()
