@@ -122,25 +122,52 @@ _UNARY_GRADS = {
     "rsqrt": "-0.5 * grad * cj(result * result * result)", "sigmoid": "grad * cj(result * (1 - result))",
     "reciprocal": "-grad * cj(result * result)", "tanh": "grad * cj(1 - result * result)",
     "erf": "grad * 1.1283791670955126 * exp(-x * x)", "erfc": "-grad * 1.1283791670955126 * exp(-x * x)",
-    "lgamma": "grad * digamma(x)", "erfinv": "grad * 0.886226925452758 * exp(result * result)", "digamma": None,
-    "logit": "grad / (x * (1 - x))", "deg2rad": "grad * 0.017453292519943295", "rad2deg": "grad * 57.29577951308232",
+    "lgamma": "grad * digamma(x)", "erfinv": "grad * 0.886226925452758 * exp(result * result)",
+    "digamma": "grad * polygamma(1, x)",
+    "logit": "logit_backward(grad, x)", "deg2rad": "grad * 0.017453292519943295", "rad2deg": "grad * 57.29577951308232",
     "floor": _ZERO, "ceil": _ZERO, "trunc": _ZERO, "round": _ZERO,
 }
 _MATH_ROWS = [
     # unary, integers and bool promoted to the default float dtype
     *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, INEXACT, grad=(_UNARY_GRADS[n],)) for n in (
-        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos", "tan",
-        "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh")],
-    # complex division by zero gives inf/nan parts (PyTorch's and NumPy's algorithm), not an error
+        "exp", "exp2", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos", "tan",
+        "asin", "atan")],
+    # complex division by zero gives inf/nan parts (PyTorch's and NumPy's algorithm), not an error;
+    # the complex functions of kernels/complex_special.py give C99's special values (Note [annex g])
     *[Pointwise(n, 1, {FLOAT: n + "_", COMPLEX: "c" + n + "_"}, INT_TO_FLOAT, INEXACT, grad=(_UNARY_GRADS[n],))
-      for n in ("rsqrt", "sigmoid", "reciprocal", "tanh")],
+      for n in ("rsqrt", "sigmoid", "reciprocal", "tanh", "expm1", "acos", "sinh", "cosh", "asinh", "acosh",
+                "atanh")],
     *[Pointwise(n, 1, n + "_", INT_TO_FLOAT, FLOATING, grad=(_UNARY_GRADS[n],)) for n in ("erf", "erfc", "lgamma",
                                                                                         "erfinv", "digamma",
                                                                    "logit")],
     Pointwise("logit_eps", 2, "logit_eps_", INT_TO_FLOAT, FLOATING, grad=("logit_eps_backward(grad, x, y)", None)),
+    # polygamma(n, x) as the row (x, n): n a Python int the front end checks (>= 0)
+    Pointwise("polygamma", 2, "polygamma_", INT_TO_FLOAT, FLOATING, grad=("grad * polygamma(y + 1, x)", None)),
+    # Hurwitz zeta(x, q); PyTorch has no derivative in x
+    Pointwise("zeta", 2, "zeta_", INT_TO_FLOAT, FLOATING, grad=(None, "grad * -x * special_zeta(x + 1, y)")),
+    Pointwise("sinc", 1, "sinc_", INT_TO_FLOAT, FLOATING,
+              grad=("where(x == 0, 0., grad * (cos(3.141592653589793 * x) * 3.141592653589793 * x "
+                    "- sin(3.141592653589793 * x)) / (3.141592653589793 * x * x))",)),
+    # heaviside: same-dtype operands (the front end checks, as PyTorch); no derivative in PyTorch
+    Pointwise("heaviside", 2, "heaviside_", categories=NO_COMPLEX),
+    # frexp's two results as two rows; the exponent (a float here) is cast to int32 by the front end
+    Pointwise("frexp_mantissa", 1, "frexp_mantissa_", categories=FLOATING,
+              grad=("grad * exp2(-frexp(x)[1].to(grad.dtype))",)),
+    Pointwise("frexp_exponent", 1, "frexp_exponent_", categories=FLOATING, grad=NONDIFF),
+    # modified Bessel functions of the first kind (special_* are torch.special's i0e, i1, i1e)
+    Pointwise("i0", 1, "i0_", INT_TO_FLOAT, FLOATING, grad=("grad * special_i1(x)",)),
+    Pointwise("i0e", 1, "i0e_", INT_TO_FLOAT, FLOATING, grad=("grad * (special_i1e(x) - sgn(x) * result)",)),
+    Pointwise("i1", 1, "i1_", INT_TO_FLOAT, FLOATING,
+              grad=("grad * where(x == 0, 0.5, i0(x) - result / where(x == 0, 1., x))",)),
+    Pointwise("i1e", 1, "i1e_", INT_TO_FLOAT, FLOATING,
+              grad=("grad * where(x == 0, 0.5, special_i0e(x) - result * (sgn(x) + 1 / where(x == 0, 1., x)))",)),
     # angle: integers compute in the default float dtype (the front end asks), complex -> real
-    Pointwise("angle", 1, {FLOAT: "angle_", COMPLEX: "cangle_"}, COMPLEX_TO_FLOAT, INEXACT, grad=(_ZERO,)),
-    Pointwise("sgn", 1, {BOOL: "identity", INT: "isign_", FLOAT: "fsign_", COMPLEX: "csgn_"}, grad=(_ZERO,)),
+    Pointwise("angle", 1, {FLOAT: "angle_", COMPLEX: "cangle_"}, COMPLEX_TO_FLOAT, INEXACT,
+              grad=("angle_backward(grad, x)",)),
+    # sgn: zero for real input; PyTorch's sgn_backward, (g - sgn * Re(conj(sgn) * g)) / |x|, for complex
+    Pointwise("sgn", 1, {BOOL: "identity", INT: "isign_", FLOAT: "fsign_", COMPLEX: "csgn_"},
+              grad=("where(x == 0, 0., (grad - result * real(conj_physical(result) * grad)) / abs(x)) "
+                    "if x.is_complex() else zeros_like(grad)",)),
     # (x, nan, posinf, neginf); integers and bool pass through in the front end
     Pointwise("nan_to_num", 4, {FLOAT: "nan_to_num_", COMPLEX: "cnan_to_num_"}, categories=INEXACT,
               grad=("where(isfinite(x), grad, 0.)", None, None, None)),
@@ -190,7 +217,7 @@ _MATH_ROWS = [
               grad=("where((x <= y) | isnan(y), grad, 0.)", "where((x <= y) | isnan(y), 0., grad)")),
     Pointwise("float_power", 2, "fpow", categories=INEXACT,   # the front end picks float64/complex128
               grad=("pow_base(grad, x, y)", "pow_exponent(grad, x, y, result)")),
-    Pointwise("nextafter", 2, "nextafter_", categories=FLOATING),
+    Pointwise("nextafter", 2, "nextafter_", categories=FLOATING, grad=("grad", _ZERO)),   # as PyTorch's
     # ldexp: input * 2**other; with integer exponents exactly (no overflow of 2**other alone)
     Pointwise("ldexp", 2, "ldexp_", INT_TO_FLOAT, INEXACT,
               grad=("grad * exp2(y)", "grad * result * 0.6931471805599453")),

@@ -10,6 +10,11 @@ import math
 import numpy as np
 from numba.extending import register_jitable
 
+from .complex_special import cacos_, cacosh_, casinh_, catanh_, ccosh_, cexpm1_, csinh_, ctanh_
+
+# Complex functions with C99 Annex G special values that op rows name (Note [annex g])
+ANNEX_G = (cacos_, cacosh_, casinh_, catanh_, ccosh_, cexpm1_, csinh_, ctanh_)
+
 
 def identity(a):
     return a
@@ -259,17 +264,6 @@ def cosh_(a):
 
 def tanh_(a):
     return np.tanh(a)
-
-
-def ctanh_(a):
-    # In complex128 (complex64's own formula loses digits to cancellation); for large |Re z|
-    # the limit form, which also gives C99's values at infinities.
-    z = np.complex128(a)
-    x, y = z.real, z.imag
-    if abs(x) > 20.0:
-        s = math.sin(y) * math.cos(y) if np.isfinite(y) else 0.0
-        return complex(math.copysign(1.0, x), 4.0 * s * math.exp(-2.0 * abs(x)))
-    return np.tanh(z)
 
 
 def asinh_(a):
@@ -672,9 +666,10 @@ def digamma_(a):
         return math.copysign(np.inf, -x)
     result = 0.0
     if x < 0:
-        if x == np.trunc(x):
+        # (math.trunc, which CUDA device code has too; beyond -2 ** 52 every float is an integer)
+        if x <= -4503599627370496.0 or x == math.trunc(x):
             return np.nan
-        result = -math.pi / math.tan(math.pi * (x - np.trunc(x)))
+        result = -math.pi / math.tan(math.pi * (x - math.trunc(x)))
         x = 1.0 - x
     while x < 10:
         result -= 1.0 / x
@@ -689,6 +684,200 @@ def digamma_(a):
             p = p * z + c
         y = z * p
     return result + math.log(x) - (0.5 / x) - y
+
+
+register_jitable(digamma_)   # polygamma_ calls it; CUDA compiles this same source
+
+# Hurwitz zeta's Euler-Maclaurin coefficients (Cephes' zeta, as PyTorch's): (2k)! / B_2k
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+           -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+           1.8152105401943546773e17, -7.1661652561756670113e18)
+_MACHEP = 1.11022302462515654042e-16
+
+
+@register_jitable
+def _zeta(x, q):
+    # Hurwitz zeta sum_k (q + k) ** -x in float64 (Cephes' algorithm, as PyTorch's): direct sum
+    # up to q + k > 9, then the Euler-Maclaurin tail; +inf at q a non-positive integer.
+    if x == 1.0:
+        return np.inf
+    if x < 1.0:
+        return np.nan
+    if q <= 0.0:
+        if q == math.floor(q):
+            return np.inf
+        if x != x or x != math.floor(x):     # (a NaN x never reaches math.floor)
+            return np.nan
+    s = q ** -x
+    a = q
+    i = 0
+    b = 0.0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = a ** -x
+        s += b
+        if -_MACHEP * s < b and b < _MACHEP * s:
+            return s
+    w = a
+    s += b * w / (x - 1.0)
+    s -= 0.5 * b
+    a = 1.0
+    k = 0.0
+    for j in range(12):
+        a *= x + k
+        b /= w
+        t = a * b / _ZETA_A[j]
+        s = s + t
+        if abs(t) < _MACHEP * abs(s):
+            return s
+        k += 1.0
+        a *= x + k
+        b /= w
+        k += 1.0
+    return s
+
+
+# B_2k of trigamma's asymptotic series 1/x + 1/(2x^2) + sum_k B_2k / x^(2k+1), k = 1..8
+_TRIGAMMA_B = (1.0 / 6.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 5.0 / 66.0, -691.0 / 2730.0, 7.0 / 6.0,
+               -3617.0 / 510.0)
+
+
+@register_jitable
+def _trigamma(x):
+    # Float64-accurate trigamma: reflection below 0 (sin^2 of the exact distance to the nearest
+    # integer), the recurrence up to x >= 10, then the asymptotic series (next term below 1e-16
+    # relative).
+    reflected = 0.0
+    sign = 1.0
+    if x <= 0.0:
+        if x == math.floor(x):
+            return np.inf
+        s = math.sin(math.pi * (x - math.floor(x + 0.5)))   # (x - nearest integer is exact)
+        reflected = math.pi * math.pi / (s * s)   # trigamma(x) = this - trigamma(1 - x)
+        sign = -1.0
+        x = 1.0 - x
+    result = 0.0
+    while x < 10.0:
+        result += 1.0 / (x * x)
+        x += 1.0
+    z = 1.0 / (x * x)
+    p = 0.0
+    for j in range(7, -1, -1):
+        p = p * z + _TRIGAMMA_B[j]
+    return reflected + sign * (result + (1.0 + 0.5 / x + p * z) / x)
+
+
+def zeta_(x, q):
+    # Hurwitz zeta in float64 (PyTorch's special.zeta)
+    return _zeta(np.float64(x), np.float64(q))
+
+
+def polygamma_(a, n):
+    # n-th derivative of digamma at a, in float64: digamma for n = 0, trigamma for 1, else
+    # (-1) ** (n + 1) * n! * zeta(n + 1, a) (PyTorch's formula; the front end checks n >= 0).
+    x = np.float64(a)
+    k = int(n)
+    if k == 0:
+        return digamma_(x)
+    if k == 1:
+        if x == np.inf or x == -np.inf:
+            return 0.0 if x > 0 else np.nan   # PyTorch's trigamma at +-inf
+        return _trigamma(x)
+    sign = 1.0 if k % 2 == 1 else -1.0
+    return sign * math.exp(math.lgamma(k + 1.0)) * _zeta(k + 1.0, x)
+
+
+def sinc_(a):
+    # sin(pi x) / (pi x), 1 at 0 (PyTorch's), in float64
+    x = np.float64(a)
+    if x == 0:
+        return 1.0
+    if not math.isfinite(x):
+        return np.nan
+    y = math.pi * x
+    return math.sin(y) / y
+
+
+def heaviside_(a, b):
+    # values where input is 0, else input > 0 (NaN gives 0, as PyTorch)
+    if a == 0:
+        return b
+    return a > 0
+
+
+def frexp_mantissa_(a):
+    # C's frexp: the mantissa in [0.5, 1) with a's sign; 0, inf and NaN as they are
+    return math.frexp(np.float64(a))[0]
+
+
+def frexp_exponent_(a):
+    # the exponent (0 for 0, inf and NaN, as PyTorch's), as a float the front end casts to int32
+    x = np.float64(a)
+    if x != x or x == np.inf or x == -np.inf:
+        return 0.0
+    return np.float64(math.frexp(x)[1])
+
+
+@register_jitable
+def _bessel_ie(nu, x):
+    # exp(-x) * I_nu(x) for x >= 0 and nu in {0, 1}, in float64: the power series (positive
+    # terms, no cancellation) up to x = 30, the asymptotic series above (its terms shrink past
+    # 1e-17 before they grow again for x > 30).
+    if x <= 30.0:
+        h = 0.5 * x
+        t = h if nu == 1 else 1.0
+        q = h * h
+        total = t
+        k = 0.0
+        while t > 1e-17 * total:
+            k += 1.0
+            t = t * q / (k * (k + nu))
+            total += t
+        return total * math.exp(-x)
+    mu = 4.0 * nu * nu
+    t = 1.0
+    total = 1.0
+    for k in range(1, 60):
+        t = -t * (mu - (2.0 * k - 1.0) ** 2) / (k * 8.0 * x)
+        total += t
+        if abs(t) < 1e-17 * abs(total):
+            break
+    return total / math.sqrt(2.0 * math.pi * x)
+
+
+def i0_(a):
+    x = abs(np.float64(a))
+    if x != x:
+        return x
+    return _bessel_ie(0, x) * math.exp(x)   # (+-inf: inf * 0 = NaN, as PyTorch's Cephes i0)
+
+
+def i0e_(a):
+    x = abs(np.float64(a))
+    if x != x:
+        return x
+    if x == np.inf:
+        return 0.0
+    return _bessel_ie(0, x)
+
+
+def i1_(a):
+    y = np.float64(a)
+    x = abs(y)
+    if x != x:
+        return x
+    return math.copysign(_bessel_ie(1, x) * math.exp(x), y)
+
+
+def i1e_(a):
+    y = np.float64(a)
+    x = abs(y)
+    if x != x:
+        return x
+    if x == np.inf:
+        return math.copysign(0.0, y)
+    return math.copysign(_bessel_ie(1, x), y)
 
 
 def nextafter_(a, b):

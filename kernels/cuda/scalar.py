@@ -15,6 +15,7 @@ import numpy as np
 from numba.cuda import libdevice
 from numba.extending import register_jitable
 
+from .. import complex_special as _complex_special
 from ..scalar import _cdiv
 
 _UNARY = {"exp_": "exp", "expm1_": "expm1", "log_": "log", "log2_": "log2", "log10_": "log10",
@@ -244,36 +245,6 @@ def nextafter_f16(a, b):
     return math.copysign(mag, a)
 
 
-def digamma_(a):
-    # kernels/scalar.py's algorithm with math.trunc.
-    x = np.float64(a)
-    if x == 0:
-        return math.copysign(np.inf, -x)
-    result = 0.0
-    if x < 0:
-        if x == math.trunc(x):
-            return np.nan
-        result = -math.pi / math.tan(math.pi * (x - math.trunc(x)))
-        x = 1.0 - x
-    while x < 10:
-        result -= 1.0 / x
-        x += 1.0
-    if x == 10:
-        return result + _PSI_10
-    y = 0.0
-    if x < 1.0e17:
-        z = 1.0 / (x * x)
-        p = _DIGAMMA_A[0]
-        for c in _DIGAMMA_A[1:]:
-            p = p * z + c
-        y = z * p
-    return result + math.log(x) - (0.5 / x) - y
-
-
-_PSI_10 = 2.25175258906672110764
-_DIGAMMA_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
-              -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
-              8.33333333333333333333E-2)
 _LN2 = 0.6931471805599453
 _LOG2E = 1.4426950408889634
 
@@ -302,19 +273,16 @@ def logaddexp2_(a, b):
 
 
 # -- complex -----------------------------------------------------------------------------------
+# One source for CPU and GPU (Note [annex g]); kept here under its name for callers of this module.
+cexpm1_ = _complex_special.cexpm1_
+
+
 def cexp_(a):
     return cmath.exp(a)
 
 
 def cexp2_(a):
     return cmath.exp(a * _LN2)
-
-
-def cexpm1_(a):
-    # NumPy's nc_expm1: accurate near 0.
-    x, y = a.real, a.imag
-    s = math.sin(y / 2)
-    return complex(math.expm1(x) * math.cos(y) - 2 * s * s, math.exp(x) * math.sin(y))
 
 
 @register_jitable
@@ -338,16 +306,6 @@ def crsqrt_(a):
 
 def csigmoid_(a):
     return _cdiv(1 + 0j, 1 + cmath.exp(-a))
-
-
-def ctanh_(a):
-    # kernels/scalar.py's formula (complex128, the limit form for large |Re z|).
-    z = np.complex128(a)
-    x, y = z.real, z.imag
-    if abs(x) > 20.0:
-        s = math.sin(y) * math.cos(y) if math.isfinite(y) else 0.0
-        return complex(math.copysign(1.0, x), 4.0 * s * math.exp(-2.0 * abs(x)))
-    return np.tanh(z)
 
 
 def cisinf_(a):
@@ -374,7 +332,7 @@ _REAL = ("f2", "f4", "f8")
 _COMPLEX = ("c8", "c16")
 REPLACEMENTS = {}
 for _name in (*_UNARY, "exp2_", "rsqrt_", "sigmoid_", "atan2_", "hypot_", "copysign_", "fmod_", "logit_",
-              "fdiv_trunc", "ffloordiv", "fmod_py", "floor_", "ceil_", "trunc_", "frac_", "digamma_", "logaddexp_",
+              "fdiv_trunc", "ffloordiv", "fmod_py", "floor_", "ceil_", "trunc_", "frac_", "logaddexp_",
               "logaddexp2_"):
     REPLACEMENTS.setdefault(_name, {}).update((c, _name) for c in _REAL)
 REPLACEMENTS.update({
@@ -384,7 +342,9 @@ REPLACEMENTS.update({
     # float16 steps by its own spacing (its values compute in float32)
     "nextafter_": {"f2": "nextafter_f16", "f4": "nextafter_f32", "f8": "nextafter_f64"},
 })
-for _name in ("exp_", "exp2_", "expm1_", "log1p_", "sqrt_", "isinf_", "isfinite_"):
+# The complex functions of kernels/complex_special.py (cexpm1_, ctanh_, ccosh_ ...) need no
+# replacement: they use only math and arithmetic, so the GPU compiles kernels/scalar.py's own.
+for _name in ("exp_", "exp2_", "log1p_", "sqrt_", "isinf_", "isfinite_"):
     REPLACEMENTS.setdefault(_name, {}).update((c, "c" + _name) for c in _COMPLEX)
-for _name in ("crsqrt_", "csigmoid_", "ctanh_", "clogaddexp_"):
+for _name in ("crsqrt_", "csigmoid_", "clogaddexp_"):
     REPLACEMENTS.setdefault(_name, {}).update((c, _name) for c in _COMPLEX)
