@@ -32,6 +32,8 @@ from .ops.indexing import *  # noqa: F401,F403  (gather, scatter, index_*, masks
 from .ops.blas import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403  (relu, softmax, log_softmax: nn.functional's, lazily)
+from ._linalg_top import *  # noqa: F401,F403  (det, inverse, cholesky_solve, ...: torch's top-level linalg names)
+from .ops.special_fns import *  # noqa: F401,F403  (cdist, block_diag, trapezoid, ...)
 from ._complex import *  # noqa: F401,F403  (real, imag, conj, view_as_real, ...)
 from ._dlpack import from_dlpack  # noqa: F401
 from . import linalg, fft  # noqa: F401  (NumPy's LAPACK and pocketfft on tensor storage)
@@ -48,7 +50,7 @@ from .quantized import *  # noqa: F401,F403  (quantize_per_tensor, quint8, ...: 
 from ._userops import *  # noqa: F401,F403  (elementwise, reduction, fuse: your own ops)
 from . import _methods  # noqa: F401  (binds methods and operators to Tensor)
 
-_LAZY_SUBMODULES = ("nn", "optim", "utils", "numba_ext")
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "numba_ext", "special")
 
 
 def __getattr__(name):

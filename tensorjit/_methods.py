@@ -118,3 +118,15 @@ from .ops import activation as _activation  # noqa: E402
 
 for _name, _fn in _activation.METHODS.items():
     setattr(Tensor, _name, _fn)
+
+# Top-level linear algebra as methods (tensorjit/_linalg_top.py: det, inverse, lu, cov, ...).
+from . import _linalg_top  # noqa: E402
+
+for _name, _fn in _linalg_top.METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+# polygamma, mvlgamma, renorm (tensorjit/ops/special_fns.py).
+from .ops import special_fns as _special_fns  # noqa: E402
+
+for _name, _fn in _special_fns.METHODS.items():
+    setattr(Tensor, _name, _fn)

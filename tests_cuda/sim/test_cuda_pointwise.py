@@ -20,7 +20,8 @@ REP = {opdefs.BOOL: ["bool"], opdefs.INT: ["int32"], opdefs.FLOAT: ["float32"], 
 EXTRA = {"add": ["uint8", "int8", "int16", "int64", "uint16", "uint32", "uint64", "float16", "float64",
                  "complex128"]}
 # Second operands of rows that need a domain (shift counts, exponents, flags).
-SMALL_NONNEG = {"bitwise_left_shift", "bitwise_right_shift", "pow", "ldexp_int", "round_pos", "round_neg"}
+SMALL_NONNEG = {"bitwise_left_shift", "bitwise_right_shift", "pow", "ldexp_int", "round_pos", "round_neg",
+                "polygamma"}   # (polygamma's order n: the front end allows only integers >= 0)
 
 
 def _values(dt, k, name):
