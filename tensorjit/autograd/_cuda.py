@@ -94,16 +94,7 @@ class CudaGradTensor(GradTensor, CudaTensor):
     def item(self):
         return self.detach().item()
 
-    def __repr__(self):
-        s = repr(self.detach())
-        m = self._ag
-        if m.grad_fn is not None:
-            return s[:-1] + f", grad_fn=<{m.grad_fn.name()}>)"
-        if m.requires_grad:
-            return s[:-1] + ", requires_grad=True)"
-        return s
-
-    __str__ = __repr__
+    __repr__ = __str__ = GradTensor.__repr__
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         from .._device import as_device

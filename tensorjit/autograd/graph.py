@@ -254,7 +254,7 @@ class GradTensor(Tensor):
         return Tensor.item(self.detach())
 
     def __repr__(self):
-        s = Tensor.__repr__(self.detach())
+        s = repr(self.detach())     # (a CUDA tensor's detach prints its device)
         m = self._ag
         if m.grad_fn is not None:
             return s[:-1] + f", grad_fn=<{m.grad_fn.name()}>)"
