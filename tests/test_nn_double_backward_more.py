@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import tensorjit as tj
+from test_nn_double_backward import compare_second_derivatives
 from test_nn_layers import close, rand
 
 torch = pytest.importorskip("torch", reason="torch is the reference for tensorjit.nn")
@@ -101,36 +102,10 @@ LAYERS = {
 }
 
 
-def _second_derivatives(m, fn, ins, go):
-    """The first gradients of ``fn`` for cotangent ``go`` (with ``create_graph``), and the
-    gradients of a scalar of them with respect to the inputs and ``go``."""
-    out = fn(m, *ins)
-    g1 = m.autograd.grad(out, ins, go, create_graph=True)
-    s = sum(((g * g).sum() for g in g1), 0.0)
-    g2 = m.autograd.grad(s, ins + [go], allow_unused=True)
-    return out, g1, g2
-
-
 def _compare(name, fn, arrs, tol=1e-9):
     jin = [tj.tensor(a, requires_grad=True) for a in arrs]
     tin = [torch.tensor(a, requires_grad=True) for a in arrs]
-    with torch.no_grad():
-        shape = tuple(fn(torch, *tin).shape)
-    a = rand(shape, seed=9)
-    jgo, tgo = tj.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    jo, jg1, jg2 = _second_derivatives(tj, fn, jin, jgo)
-    to, tg1, tg2 = _second_derivatives(torch, fn, tin, tgo)
-    close(jo, to, tol, name)
-    for j, t in zip(jg1, tg1):
-        assert j.requires_grad and j.grad_fn is not None, name
-        close(j, t, tol, name)
-    for i, (j, t) in enumerate(zip(jg2, tg2)):
-        # an unused input is None in one library and zeros in the other: compare as zeros
-        if j is None and t is None:
-            continue
-        j = tj.zeros_like((jin + [jgo])[i].detach()) if j is None else j
-        t = torch.zeros_like((tin + [tgo])[i].detach()) if t is None else t
-        close(j, t, tol, f"{name} second derivative {i}")
+    compare_second_derivatives(name, fn, jin, tin, tol)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
