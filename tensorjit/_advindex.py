@@ -401,14 +401,11 @@ def getitem(t, items):
     return out
 
 
-def setitem(t, items, value, accumulate=False, op="index_put_"):
-    """``t[idx] = value`` (or ``+=`` with ``accumulate``) with advanced indices."""
-    if t.is_cuda: return _cuda_index().setitem(t, items, value, accumulate, op)  # noqa: E701
+def setitem_value(value, d, shape, op):
+    """The value of ``t[idx] = value`` as a tensor (a Python scalar of dtype ``d`` when it fits),
+    checked to broadcast to the indexing result's ``shape`` (CPU and CUDA alike)."""
     from ._copy import _check_fits
     from ._creation import tensor
-    v, adv = _plan(t, items, op)
-    shape, bstr, indices, _ = _layout(v, adv, op)
-    d = t._dtype
     if not isinstance(value, Tensor):
         if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
             value = tensor(value)
@@ -422,6 +419,16 @@ def setitem(t, items, value, accumulate=False, op="index_put_"):
     if bshape != shape:
         raise RuntimeError(f"{op}: shape mismatch: value tensor of shape {list(value._shape)} cannot be broadcast "
                            f"to indexing result of shape {list(shape)}")
+    return value
+
+
+def setitem(t, items, value, accumulate=False, op="index_put_"):
+    """``t[idx] = value`` (or ``+=`` with ``accumulate``) with advanced indices."""
+    if t.is_cuda: return _cuda_index().setitem(t, items, value, accumulate, op)  # noqa: E701
+    v, adv = _plan(t, items, op)
+    shape, bstr, indices, _ = _layout(v, adv, op)
+    d = t._dtype
+    value = setitem_value(value, d, shape, op)
     _check_writable(t, op, allow_overlap=True)
     if value._dtype is not d:
         value = value.to(d)

@@ -14,9 +14,8 @@ import math
 import numpy as np
 
 from .. import _dtypes
-from .._shape import broadcast_shapes, broadcast_strides, collapse, output_permutation, strides_for_permutation
+from .._shape import broadcast_strides, collapse, output_permutation, strides_for_permutation
 from .._storage import allocate
-from .._tensor import Tensor
 from ._tensor import CudaTensor, data, make_cuda
 from ._dispatch import karray, to_device, devices_of
 from . import require
@@ -238,27 +237,13 @@ def getitem(t, items):
 
 def setitem(t, items, value, accumulate=False, op="index_put_"):
     """``_advindex.setitem`` for a CUDA tensor: ``t[idx] = value`` (``+=`` with ``accumulate``)."""
-    from .._advindex import _plan, _layout
-    from .._copy import _check_fits
-    from .._creation import tensor
+    from .._advindex import _plan, _layout, setitem_value
     from .._dispatch import _check_writable
     v, adv = _plan(t, items, op)
     shape, bstr, indices, _ = _layout(v, adv, op)
     d = t._dtype
     dev = data(t).device
-    if not isinstance(value, Tensor):
-        if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
-            value = tensor(value)
-        else:
-            _check_fits(value, d, op)
-            value = tensor(value, dtype=d)
-    try:
-        bshape = broadcast_shapes(value._shape, shape, op=op)
-    except RuntimeError:
-        bshape = None
-    if bshape != shape:
-        raise RuntimeError(f"{op}: shape mismatch: value tensor of shape {list(value._shape)} cannot be broadcast "
-                           f"to indexing result of shape {list(shape)}")
+    value = setitem_value(value, d, shape, op)
     if type(value) is not CudaTensor and value._shape:
         devices_of((t, value))      # a CPU value beside a CUDA tensor: the two-devices error
     _check_writable(t, op, allow_overlap=True)

@@ -11,6 +11,17 @@ from .parameter import Parameter
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
+def _delete_renumbered(modules, idx, owner):
+    """``del container[idx]`` (an index or a slice); PyTorch renumbers what is left 0, 1, ..."""
+    keys = list(modules)
+    for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), owner)]]):
+        del modules[k]
+    items = list(modules.values())
+    modules.clear()
+    for i, m in enumerate(items):
+        modules[str(i)] = m
+
+
 def _index(idx, n, kind):
     idx = operator.index(idx)
     if not -n <= idx < n:
@@ -46,14 +57,7 @@ class Sequential(Module):
         setattr(self, key, module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules)
-        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]):
-            del self._modules[k]
-        # PyTorch renumbers what is left
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _delete_renumbered(self._modules, idx, "Sequential")
 
     def __len__(self):
         return len(self._modules)
@@ -122,13 +126,7 @@ class ModuleList(Module):
         setattr(self, str(_index(idx, len(self), "ModuleList")), module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules)
-        for k in (keys[idx] if isinstance(idx, slice) else [str(_index(idx, len(self), "ModuleList"))]):
-            del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _delete_renumbered(self._modules, idx, "ModuleList")
 
     def __len__(self):
         return len(self._modules)
